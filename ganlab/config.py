@@ -1,0 +1,107 @@
+"""Run-time configuration: the size profile, the compute device and seeding.
+
+Every lesson asks this module for its sizes, so the same notebook code runs at paper-like
+scale (``GANLAB_PROFILE=full``, the default) or as a quick smoke test
+(``GANLAB_PROFILE=quick``, used by ``make test``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from types import MappingProxyType, SimpleNamespace
+
+import numpy as np
+import torch
+
+PROFILE_ENV = "GANLAB_PROFILE"
+DEVICE_ENV = "GANLAB_DEVICE"
+
+# One entry per lesson (or benchmark); the two profiles share every key so that the
+# notebooks run the same code path with smaller numbers.
+_SIZES: dict[str, dict[str, dict[str, object]]] = {
+    "00": {
+        "full": {"steps": 3000, "batch_size": 256, "eval_every": 250, "eval_samples": 2500},
+        "quick": {"steps": 150, "batch_size": 64, "eval_every": 50, "eval_samples": 500},
+    },
+}
+
+PROFILES = ("full", "quick")
+
+
+def profile_name() -> str:
+    """The active profile: ``$GANLAB_PROFILE`` if set, else ``"full"``.
+
+    Raises:
+        ValueError: if the variable holds anything but ``full`` or ``quick``.
+    """
+    name = os.environ.get(PROFILE_ENV, "full").strip().lower() or "full"
+    if name not in PROFILES:
+        raise ValueError(
+            f"{PROFILE_ENV}={os.environ[PROFILE_ENV]!r} is not a profile; "
+            f"valid profiles are {', '.join(PROFILES)} (unset means full)."
+        )
+    return name
+
+
+def sizes(lesson: str, profile: str | None = None) -> SimpleNamespace:
+    """The sizes (steps, samples, seeds, ...) a lesson uses under a profile.
+
+    Args:
+        lesson: the lesson or benchmark key, e.g. ``"00"``.
+        profile: ``"full"`` or ``"quick"``; default: :func:`profile_name`.
+
+    Returns:
+        A namespace, e.g. ``sizes("00").steps``, with an extra ``profile`` attribute.
+    """
+    profile = profile_name() if profile is None else profile
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles are {', '.join(PROFILES)}")
+    if lesson not in _SIZES:
+        raise KeyError(f"no sizes for lesson {lesson!r}; known: {', '.join(sorted(_SIZES))}")
+    return SimpleNamespace(profile=profile, **_SIZES[lesson][profile])
+
+
+def all_sizes() -> MappingProxyType:
+    """A read-only view of every lesson's sizes in both profiles (for tests and docs)."""
+    return MappingProxyType(_SIZES)
+
+
+def get_device(preferred: str | torch.device | None = None) -> torch.device:
+    """The device to compute on: ``preferred``, else ``$GANLAB_DEVICE``, else CUDA, MPS, CPU.
+
+    Raises:
+        ValueError: if the requested device is not valid or not available on this machine.
+    """
+    requested = preferred if preferred is not None else os.environ.get(DEVICE_ENV) or None
+    if requested is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError as err:
+        raise ValueError(
+            f"{requested!r} is not a torch device; use cpu, cuda, cuda:N or mps"
+        ) from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {requested!r} was requested but CUDA is not available here")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {requested!r} was requested but MPS is not available here")
+    return device
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch (CPU and CUDA) so that CPU runs are reproducible.
+
+    Returns:
+        A CPU ``torch.Generator`` seeded with ``seed``, for code that prefers its own stream.
+    """
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)

@@ -1,0 +1,70 @@
+"""Execute notebooks in place (``make notebooks``), so committed lessons carry outputs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def execute_notebook(path: str | os.PathLike, timeout: int = 1200, profile: str = "full") -> float:
+    """Run every cell of the notebook at ``path`` in order and save it with its outputs.
+
+    The kernel is this interpreter's (``python3``), its working folder the notebook's, and
+    ``GANLAB_PROFILE`` is set to ``profile`` for it.  Returns the wall time in seconds.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    previous = os.environ.get("GANLAB_PROFILE")
+    os.environ["GANLAB_PROFILE"] = profile
+    start = time.perf_counter()
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
+    finally:
+        if previous is None:
+            os.environ.pop("GANLAB_PROFILE", None)
+        else:
+            os.environ["GANLAB_PROFILE"] = previous
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def _run(args: argparse.Namespace) -> int:
+    for path in args.notebooks:
+        print(f"executing {path} (profile {args.profile}) ...", flush=True)
+        seconds = execute_notebook(path, timeout=args.timeout, profile=args.profile)
+        print(f"  done in {seconds:.0f} s", flush=True)
+    return 0
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``ganlab execute NOTEBOOK...``."""
+    parser = subparsers.add_parser("execute", help="run notebooks in place, keeping outputs")
+    parser.add_argument("notebooks", nargs="+", help="notebook files to execute")
+    parser.add_argument("--profile", default="full", choices=("full", "quick"))
+    parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell")
+    parser.set_defaults(func=_run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ganlab.execute`` is ``ganlab execute``."""
+    from ganlab.cli import main as cli_main
+
+    return cli_main(["execute", *(argv or [])])
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,165 @@
+"""Figures of the course: 2-D samples over D's output, image grids and training curves.
+
+Every function draws on an ``ax`` if given (else on a new figure) and returns the axes,
+with a title, labelled axes and a legend where there are several series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from torch import Tensor, nn
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (5, 5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _numpy(x: Tensor | np.ndarray) -> np.ndarray:
+    if isinstance(x, Tensor):
+        return x.detach().float().cpu().numpy()
+    return np.asarray(x)
+
+
+@torch.no_grad()
+def discriminator_grid(
+    discriminator: nn.Module, extent: float, resolution: int = 150
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """D(x) = σ(logit) on a ``resolution``² grid over [-extent, extent]²: (xs, ys, probs)."""
+    device = next(discriminator.parameters()).device
+    ticks = torch.linspace(-extent, extent, resolution, device=device)
+    xx, yy = torch.meshgrid(ticks, ticks, indexing="xy")
+    points = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (R², 2)
+    was_training = discriminator.training
+    discriminator.eval()
+    probs = torch.sigmoid(discriminator(points)).reshape(resolution, resolution)
+    discriminator.train(was_training)
+    return _numpy(ticks), _numpy(ticks), _numpy(probs)
+
+
+def plot_samples_2d(
+    samples: Tensor | np.ndarray,
+    centers: Tensor | np.ndarray | None = None,
+    discriminator: nn.Module | None = None,
+    *,
+    real: Tensor | np.ndarray | None = None,
+    extent: float | None = None,
+    title: str = "Generated samples",
+    ax: Axes | None = None,
+) -> Axes:
+    """Generated 2-D samples over the true modes, with D's output D(x) as a heatmap.
+
+    Args:
+        samples: (N, 2) generated samples.
+        centers: (K, 2) true mode centres, drawn as crosses.
+        discriminator: if given, σ(D(x)) is drawn underneath as a heatmap with a colour bar.
+        real: optional (M, 2) real samples, drawn faintly.
+        extent: half-width of the square view; default fits the centres and samples.
+    """
+    ax = _axes(ax)
+    samples = _numpy(samples)
+    if extent is None:
+        pts = [samples] + ([_numpy(centers)] if centers is not None else [])
+        finite = np.concatenate(pts)
+        finite = finite[np.isfinite(finite).all(axis=1)]
+        extent = 1.25 * float(np.abs(finite).max()) if len(finite) else 1.0
+        extent = max(extent, 1e-3)
+    if discriminator is not None:
+        xs, ys, probs = discriminator_grid(discriminator, extent)
+        mesh = ax.pcolormesh(xs, ys, probs, cmap="RdBu", vmin=0, vmax=1, shading="auto")
+        ax.figure.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label="D(x) = P(real)")
+    if real is not None:
+        r = _numpy(real)
+        ax.scatter(r[:, 0], r[:, 1], s=4, c="0.5", alpha=0.3, label="real samples")
+    ax.scatter(samples[:, 0], samples[:, 1], s=4, c="tab:orange", alpha=0.6, label="generated")
+    if centers is not None:
+        c = _numpy(centers)
+        ax.scatter(c[:, 0], c[:, 1], marker="x", s=60, c="k", label="true modes")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize="small", markerscale=2)
+    return ax
+
+
+def image_grid(
+    images: Tensor | np.ndarray,
+    nrow: int = 10,
+    *,
+    title: str = "Samples",
+    ax: Axes | None = None,
+) -> Axes:
+    """Images (N, C, H, W) with values in [0, 1] tiled ``nrow`` to a row."""
+    images = _numpy(images)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"expected images of shape (N, 1 or 3, H, W), got {images.shape}")
+    n, c, h, w = images.shape
+    ncol = min(nrow, n)
+    rows = -(-n // ncol)
+    canvas = np.ones((rows * (h + 1) + 1, ncol * (w + 1) + 1, c), dtype=np.float32)
+    for i in range(n):
+        r, k = divmod(i, ncol)
+        canvas[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + k * (w + 1) : 1 + k * (w + 1) + w] = (
+            images[i].transpose(1, 2, 0)
+        )
+    ax = _axes(ax, figsize=(ncol * 0.6, rows * 0.6))
+    canvas = np.clip(canvas, 0, 1)
+    ax.imshow(canvas[..., 0] if c == 1 else canvas, cmap="gray" if c == 1 else None)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(f"{n} images")
+    return ax
+
+
+def plot_losses(
+    history: Mapping[str, Sequence[float]],
+    *,
+    smooth: int = 1,
+    title: str = "Training losses",
+    ax: Axes | None = None,
+) -> Axes:
+    """D and G losses per step from a trainer's ``history``, optionally a moving average."""
+    ax = _axes(ax, figsize=(6, 3.5))
+    steps = np.asarray(history["step"])
+    for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
+        values = np.asarray(history[key], dtype=float)
+        if smooth > 1 and len(values) >= smooth:
+            values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
+            ax.plot(steps[smooth - 1 :], values, label=f"{label} ({smooth}-step mean)")
+        else:
+            ax.plot(steps, values, label=label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_curves(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    xlabel: str = "step",
+    ylabel: str = "value",
+    title: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    """Several labelled curves ``{label: (x, y)}`` on one axes (e.g. modes covered per seed)."""
+    ax = _axes(ax, figsize=(6, 3.5))
+    for label, (x, y) in curves.items():
+        ax.plot(x, y, marker="o", markersize=3, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if len(curves) > 1:
+        ax.legend()
+    return ax
