@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[course]'
 	@touch $@
 
+# Jupyter refuses to run as root unless told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_gan_basics.ipynb
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup lint unit nbval
 
@@ -42,9 +45,11 @@ notebooks: setup
 exercises: setup
 	$(VENV)/bin/ganlab exercises
 
+# On a GPU machine without the venv: its own python3 with PYTHONPATH=. (see README).
 gpu-check:
-	GANLAB_DEVICE=cuda $(PYTHON) -m pytest -q tests -k "device or cuda"
-	$(PYTHON) -m ganlab.bench.device
+	$(PYTHON) -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
+	PYTHONPATH=. $(PYTHON) -m pytest -q -p no:cacheprovider tests -k cuda
+	PYTHONPATH=. $(PYTHON) -m ganlab.cli bench device
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -18,6 +18,9 @@ from collections.abc import Callable, Sequence
 SUBCOMMANDS: dict[str, str] = {
     "info": "ganlab.cli:add_info",
     "execute": "ganlab.execute:add_cli",
+    "bench": "ganlab.bench:add_cli",
+    "grade": "ganlab.grading.cli:add_grade",
+    "exercises": "ganlab.grading.cli:add_exercises",
 }
 
 

@@ -21,8 +21,48 @@ DEVICE_ENV = "GANLAB_DEVICE"
 # notebooks run the same code path with smaller numbers.
 _SIZES: dict[str, dict[str, dict[str, object]]] = {
     "00": {
-        "full": {"steps": 3000, "batch_size": 256, "eval_every": 250, "eval_samples": 2500},
-        "quick": {"steps": 150, "batch_size": 64, "eval_every": 50, "eval_samples": 500},
+        "full": {
+            "steps": 5000,
+            "batch_size": 256,
+            "eval_every": 250,
+            "eval_samples": 2500,
+            "seeds": 5,
+        },
+        "quick": {
+            "steps": 150,
+            "batch_size": 64,
+            "eval_every": 50,
+            "eval_samples": 500,
+            "seeds": 2,
+        },
+    },
+    # the xy game: figure run length, the alternating-invariant run, the lr grid
+    "01": {
+        "full": {"steps": 300, "invariant_steps": 10_000, "num_lrs": 25},
+        "quick": {"steps": 100, "invariant_steps": 1_000, "num_lrs": 6},
+    },
+    # the piecewise game: run length, starts, and the weight × lr sweep
+    "02": {
+        "full": {
+            "steps": 20_000,
+            "gd_steps": 5_000,
+            "grid_size": 12,
+            "num_starts": 100,
+            "sweep_steps": 20_000,
+            "sweep_starts": 40,
+            "sweep_weights": (0.03, 0.1, 0.2, 0.5, 1.0),
+            "sweep_lrs": (0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
+        },
+        "quick": {
+            "steps": 4_000,
+            "gd_steps": 2_000,
+            "grid_size": 7,
+            "num_starts": 30,
+            "sweep_steps": 3_000,
+            "sweep_starts": 10,
+            "sweep_weights": (0.1, 0.2, 1.0),
+            "sweep_lrs": (0.01, 0.05, 0.2),
+        },
     },
 }
 

@@ -36,8 +36,10 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 1200, profile: str 
             os.environ.pop("GANLAB_PROFILE", None)
         else:
             os.environ["GANLAB_PROFILE"] = previous
+    seconds = time.perf_counter() - start
+    nb.metadata["ganlab"] = {"profile": profile}
     nbformat.write(nb, path)
-    return time.perf_counter() - start
+    return seconds
 
 
 def _run(args: argparse.Namespace) -> int:

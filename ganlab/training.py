@@ -71,13 +71,15 @@ class Trainer:
         real_data: a sampler ``real_data(n, device) -> (n, ...)`` of real samples.
         latent_dim: size of z; ``noise`` overrides the default z ~ N(0, I).
         d_objective / g_objective: losses that D and G minimise.
-        g_optimizer / d_optimizer: default Adam(lr=2e-4... see ``lr``, betas=(beta1, 0.999)).
+        g_optimizer / d_optimizer: default ``Adam(lr=lr, betas=(beta1, 0.999))``.
         lr, beta1: Adam settings used when no optimiser is given.
         batch_size: samples per step for real and generated batches.
         d_steps: D steps per G step (k in Goodfellow et al.).
         callbacks: called as ``callback(trainer)`` after every step.
         device: default :func:`ganlab.config.get_device`; the models are moved there.
-        seed: if given, :func:`ganlab.config.seed_everything` is called before anything else.
+        seed: if given, :func:`ganlab.config.seed_everything` is called here, seeding the
+            batches and noise of training (seed before building the models as well for a
+            reproducible initialisation).
         progress: show a tqdm bar; default: on when interactive and the profile is ``full``.
         checkpoint_path / checkpoint_every: save atomically every that many steps.
     """

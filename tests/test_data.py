@@ -1,0 +1,134 @@
+import gzip
+import math
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from ganlab import data
+
+
+def test_ring_centres_are_k_distinct_points_on_the_circle(device):
+    s = data.ring(100, k=8, radius=2.0, std=0.02, device=device)
+    angles = torch.atan2(s.centers[:, 1], s.centers[:, 0]).remainder(2 * math.pi).cpu()
+    expected = torch.tensor([2 * math.pi * j / 8 for j in range(8)])
+    torch.testing.assert_close(angles.sort().values, expected, atol=1e-5, rtol=0)
+    torch.testing.assert_close(s.centers.norm(dim=1).cpu(), torch.full((8,), 2.0))
+    assert s.samples.shape == (100, 2) and s.samples.device.type == device.type
+    assert s.std == 0.02
+
+
+def test_grid_has_25_centres_on_a_regular_lattice():
+    s = data.grid(10, side=5, spacing=2.0)
+    xs = sorted({round(float(v), 6) for v in s.centers[:, 0]})
+    assert xs == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    assert len({tuple(c.tolist()) for c in s.centers}) == 25
+
+
+def test_mixture_samples_have_the_stated_spread():
+    gen = torch.Generator().manual_seed(0)
+    mix = data.ring_mixture(8, 2.0, 0.05)
+    x = mix.sample(20000, generator=gen)
+    nearest = torch.cdist(x, mix.centers).min(dim=1).values
+    # |noise| of a 2-D Gaussian has mean std·sqrt(pi/2) (Rayleigh distribution)
+    assert abs(float(nearest.mean()) - 0.05 * math.sqrt(math.pi / 2)) < 1e-3
+
+
+@pytest.mark.parametrize("kwargs", [{"k": 0}, {"std": 0.0}, {"radius": -1.0}])
+def test_bad_ring_arguments(kwargs):
+    with pytest.raises(ValueError):
+        data.ring(10, **kwargs)
+
+
+def test_offline_mnist_split_is_balanced_and_disjoint():
+    x_train, y_train = data.mnist("train", source="offline")
+    x_test, y_test = data.mnist("test", source="offline")
+    assert x_train.shape == (4000, 1, 28, 28) and x_test.shape == (1000, 1, 28, 28)
+    assert x_train.dtype == torch.float32 and y_train.dtype == torch.int64
+    assert 0.0 <= float(x_train.min()) and float(x_train.max()) <= 1.0
+    assert torch.bincount(y_train).tolist() == [400] * 10
+    assert torch.bincount(y_test).tolist() == [100] * 10
+    train_rows = {r.numpy().tobytes() for r in x_train.flatten(1)}
+    assert not any(r.numpy().tobytes() in train_rows for r in x_test.flatten(1))
+
+
+def _write_idx(path, array: np.ndarray, compress: bool) -> None:
+    header = struct.pack(">I", 0x0800 + array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    payload = header + array.astype(np.uint8).tobytes()
+    if compress:
+        path = path.with_name(path.name + ".gz")
+        path.write_bytes(gzip.compress(payload))
+    else:
+        path.write_bytes(payload)
+
+
+def _fake_mnist(root, n_train=12, n_test=5):
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        images = rng.integers(0, 256, size=(n, 28, 28))
+        labels = rng.integers(0, 10, size=n)
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", images, compress=False)
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels, compress=False)
+        arrays[prefix] = (images, labels)
+    return arrays
+
+
+def test_torchvision_source_reads_local_idx_files(tmp_path):
+    arrays = _fake_mnist(tmp_path)
+    x, y = data.mnist("train", source="torchvision", root=tmp_path)
+    images, labels = arrays["train"]
+    assert x.shape == (12, 1, 28, 28) and x.dtype == torch.float32
+    np.testing.assert_allclose(x[:, 0].numpy(), images / 255.0, rtol=0, atol=1e-7)
+    assert y.tolist() == labels.tolist() and y.dtype == torch.int64
+    x_test, _ = data.mnist("test", source="auto", root=tmp_path)
+    assert len(x_test) == 5
+
+
+def test_auto_falls_back_to_offline_without_a_local_copy(tmp_path):
+    assert not data.mnist_local_copy_exists(tmp_path)
+    x, _ = data.mnist("test", source="auto", root=tmp_path)
+    assert len(x) == 1000
+
+
+def test_corrupt_local_copy_says_what_to_do(tmp_path):
+    _fake_mnist(tmp_path)
+    (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"garbage")
+    with pytest.raises(data.DataError, match="delete that folder"):
+        data.mnist("train", source="torchvision", root=tmp_path)
+
+
+@pytest.mark.parametrize("kwargs", [{"split": "val"}, {"source": "kaggle"}])
+def test_mnist_bad_arguments(kwargs):
+    with pytest.raises(ValueError, match="must be one of"):
+        data.mnist(**kwargs)
+
+
+def test_labeled_subset_matches_the_papers_sampling():
+    labels = torch.tensor(np.random.default_rng(1).integers(0, 10, size=500))
+    idx = data.labeled_subset(labels, per_class=7, seed=5)
+    assert idx.dtype == torch.int64 and len(idx) == 70
+    assert torch.bincount(labels[idx], minlength=10).tolist() == [7] * 10
+    assert torch.equal(idx, data.labeled_subset(labels, 7, seed=5))
+    assert not torch.equal(idx, data.labeled_subset(labels, 7, seed=6))
+    # Oracle: the official code's loop over a seeded permutation.
+    perm = np.random.RandomState(5).permutation(500)
+    y = labels.numpy()
+    expected = np.concatenate([[i for i in perm if y[i] == c][:7] for c in range(10)])
+    assert idx.tolist() == expected.tolist()
+
+
+def test_labeled_subset_too_many_per_class():
+    labels = torch.tensor([0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="class 0 has only 2"):
+        data.labeled_subset(labels, per_class=3)
+
+
+def test_tensor_sampler_draws_rows_on_the_device(device):
+    sampler = data.TensorSampler(torch.arange(10.0).unsqueeze(1))
+    batch = sampler(32, device)
+    assert batch.shape == (32, 1) and batch.device.type == device.type
+    assert set(batch.flatten().tolist()) <= set(range(10))
