@@ -1,0 +1,90 @@
+"""The ``ganlab grade`` and ``ganlab exercises`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ganlab.grading.runner import DEFAULT_TIMEOUT_S
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    from ganlab.grading import report
+    from ganlab.grading.runner import grade_paths
+
+    reports = grade_paths(args.paths, timeout=args.timeout, jobs=args.jobs)
+    if not reports:
+        print("ganlab grade: no notebooks found in " + " ".join(args.paths), file=sys.stderr)
+        return 1
+    for notebook in reports:
+        stream = sys.stderr if notebook.error else sys.stdout
+        print(report.details(notebook), file=stream, flush=True)
+    print()
+    print(report.table(reports))
+    if args.json:
+        report.write_json(reports, args.json)
+    if args.csv:
+        report.write_csv(reports, args.csv)
+    graded = sum(not r.error for r in reports)
+    if not graded:
+        print("ganlab grade: nothing could be graded", file=sys.stderr)
+    return 0 if graded else 1
+
+
+def add_grade(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``ganlab grade PATH... [--timeout S] [--json FILE] [--csv FILE]``."""
+    parser = subparsers.add_parser(
+        "grade",
+        help="grade submitted exercise notebooks",
+        description="Grade exercise notebooks, each in its own process, with the graded cases "
+        "of the installed ganlab (never the notebook's).",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="S",
+        help="seconds each cell, and each exercise's grading, may take "
+        f"(default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument("--json", metavar="FILE", help="write a JSON report")
+    parser.add_argument("--csv", metavar="FILE", help="write a CSV report")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="notebooks graded at once (default: up to 4, one a CPU core)",
+    )
+    parser.set_defaults(func=_run_grade)
+
+
+def _run_exercises(args: argparse.Namespace) -> int:
+    from ganlab.grading.generate import SolutionMarkerError, sync_exercises
+
+    try:
+        stale = sync_exercises(args.solutions, args.exercises, write=not args.check)
+    except (FileNotFoundError, SolutionMarkerError) as err:
+        print(f"ganlab exercises: {err}", file=sys.stderr)
+        return 2
+    for path in stale:
+        print(f"out of date: {path} (run `make exercises`)" if args.check else f"wrote {path}")
+    if not stale:
+        print(f"{args.exercises} is up to date")
+    return 1 if args.check and stale else 0
+
+
+def add_exercises(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``ganlab exercises [--check]``."""
+    parser = subparsers.add_parser(
+        "exercises",
+        help="write exercises/ from solutions/ (solution regions replaced by stubs)",
+    )
+    parser.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
+    parser.add_argument("--exercises", default="exercises", help="folder to write into")
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if any exercise is out of date"
+    )
+    parser.set_defaults(func=_run_exercises)

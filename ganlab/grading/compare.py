@@ -1,0 +1,90 @@
+"""Comparisons for graded cases: the student's answer against a reference, with a message
+that says what was expected and what arrived (values, shape, dtype, tolerance)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from ganlab.grading.core import CaseFailed, Outcome, fail, ok
+
+SHOWN_VALUES = 4  # how many numbers a message quotes
+
+
+def show(values: Tensor) -> str:
+    """A few numbers of a tensor, e.g. ``[0.6931, -1.313, ...] (16 values)``."""
+    flat = values.detach().reshape(-1).tolist()
+    if values.ndim == 0:
+        return f"{flat[0]:.7g}"
+    text = ", ".join(f"{v:.7g}" for v in flat[:SHOWN_VALUES])
+    more = f", ...] ({len(flat)} values)" if len(flat) > SHOWN_VALUES else "]"
+    return f"[{text}{more}"
+
+
+def _shape(t: Tensor) -> str:
+    return f"{tuple(t.shape)}" + (" (a scalar)" if t.ndim == 0 else "")
+
+
+def compare_tensor(
+    got: object,
+    expected: Tensor,
+    *,
+    what: str = "the result",
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> Outcome:
+    """Whether ``got`` is a floating tensor of ``expected``'s shape and values.
+
+    The comparison runs in float64 on the CPU, so a float32 answer is judged by ``rtol`` and
+    ``atol`` alone.  Tensor subclasses are refused: their ``__torch_function__`` could answer
+    the comparison itself.
+    """
+    if type(got) is not Tensor:
+        return fail(f"{what}: expected a torch.Tensor, got {type(got).__name__}")
+    if got.shape != expected.shape:
+        return fail(f"{what}: expected shape {_shape(expected)}, got shape {_shape(got)}")
+    if not got.is_floating_point():
+        return fail(f"{what}: expected a floating-point tensor, got dtype {got.dtype}")
+    got64 = got.detach().to("cpu", torch.float64)
+    expected64 = expected.detach().to("cpu", torch.float64)
+    tolerance = f"rtol={rtol:g}, atol={atol:g}"
+    if not torch.isfinite(got64[torch.isfinite(expected64)]).all():
+        return fail(
+            f"{what}: expected {show(expected64)}, got non-finite {show(got64)} "
+            f"(dtype {got.dtype}); is the computation numerically stable?"
+        )
+    if not torch.allclose(got64, expected64, rtol=rtol, atol=atol):
+        worst = (got64 - expected64).abs().max().item()
+        return fail(
+            f"{what}: expected {show(expected64)}, got {show(got64)} (dtype {got.dtype}, "
+            f"shape {_shape(got)}); largest difference {worst:.3g} exceeds {tolerance}"
+        )
+    return ok(f"{what} matches within {tolerance}")
+
+
+def as_floats(got: object, count: int, what: str = "the result") -> list[float]:
+    """``got`` (a tuple of numbers or 0-dim tensors, or a tensor) as ``count`` Python floats.
+
+    Raises:
+        CaseFailed: if it is anything else.
+    """
+    if isinstance(got, Tensor):
+        got = got.detach().reshape(-1).tolist()
+    if not isinstance(got, Sequence) or len(got) != count:
+        raise CaseFailed(f"{what}: expected a tuple of {count} floats, got {_brief(got)}")
+    try:
+        return [float(value) for value in got]
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise CaseFailed(f"{what}: expected {count} floats, got {_brief(got)} ({err})") from err
+
+
+def _brief(obj: object) -> str:
+    text = repr(obj)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def first_failure(outcomes: Sequence[Outcome]) -> Outcome:
+    """The first failing outcome, else a pass (for cases that test several inputs)."""
+    return next((o for o in outcomes if not o.passed), ok())

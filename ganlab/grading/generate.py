@@ -1,0 +1,118 @@
+"""Write ``exercises/NN_name.ipynb`` from ``solutions/NN_name.ipynb`` (``ganlab exercises``).
+
+As in nbgrader, an answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``.  In
+the exercise notebook a code region becomes ``# YOUR CODE HERE`` and
+``raise NotImplementedError()`` at the marker's indentation, a markdown region becomes
+``YOUR ANSWER HERE``; outputs and execution counts are cleared.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+ANSWER_STUB = ("YOUR ANSWER HERE",)
+# Only what a kernel needs: solutions executed on another machine differ in the rest.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+class SolutionMarkerError(ValueError):
+    """A solution region is not closed, or closed without being opened."""
+
+
+def strip_solutions(source: str, stub: tuple[str, ...], where: str = "cell") -> str:
+    """``source`` with every solution region replaced by ``stub``, indented like its BEGIN line.
+
+    Raises:
+        SolutionMarkerError: for a BEGIN without END, an END without BEGIN, or nested BEGINs;
+            the message names ``where`` and the line.
+    """
+    out: list[str] = []
+    begin_line = 0
+    for number, line in enumerate(source.splitlines(), start=1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if begin_line:
+                raise SolutionMarkerError(
+                    f"{where}: line {number} opens a solution region inside the one opened "
+                    f"on line {begin_line}; close it with '{END}' first"
+                )
+            begin_line = number
+            indent = line[: len(line) - len(line.lstrip())]
+            out.extend(indent + text for text in stub)
+        elif marker == END:
+            if not begin_line:
+                raise SolutionMarkerError(f"{where}: line {number} has '{END}' without '{BEGIN}'")
+            begin_line = 0
+        elif not begin_line:
+            out.append(line)
+    if begin_line:
+        raise SolutionMarkerError(
+            f"{where}: '{BEGIN}' on line {begin_line} has no matching '{END}'"
+        )
+    return "\n".join(out)
+
+
+def exercise_notebook(
+    solution: nbformat.NotebookNode, name: str = "notebook"
+) -> nbformat.NotebookNode:
+    """The exercise version of a solution notebook (``name`` is used in error messages)."""
+    cells = []
+    for index, cell in enumerate(solution.cells):
+        where = f"{name}, cell {index} ({cell.cell_type})"
+        kwargs = {"id": cell.get("id"), "metadata": _tags_only(cell.metadata)}
+        if cell.cell_type == "code":
+            source = strip_solutions(cell.source, CODE_STUB, where)
+            cells.append(nbformat.v4.new_code_cell(source, **kwargs))
+        elif cell.cell_type == "markdown":
+            source = strip_solutions(cell.source, ANSWER_STUB, where)
+            cells.append(nbformat.v4.new_markdown_cell(source, **kwargs))
+        else:
+            cells.append(nbformat.v4.new_raw_cell(cell.source, **kwargs))
+    metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+
+
+def _tags_only(metadata: dict) -> dict:
+    return {"tags": list(metadata["tags"])} if metadata.get("tags") else {}
+
+
+def render_exercises(solutions: str | os.PathLike) -> dict[str, str]:
+    """The text of every exercise notebook for the ``*.ipynb`` in ``solutions``, by file name.
+
+    Raises:
+        FileNotFoundError: if ``solutions`` holds no notebook.
+        SolutionMarkerError: as :func:`strip_solutions`, naming the file and cell.
+    """
+    paths = sorted(Path(solutions).glob("*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"no solution notebooks (*.ipynb) in {solutions}")
+    rendered = {}
+    for path in paths:
+        notebook = exercise_notebook(nbformat.read(path, as_version=4), str(path))
+        rendered[path.name] = nbformat.writes(notebook) + "\n"
+    return rendered
+
+
+def sync_exercises(
+    solutions: str | os.PathLike, exercises: str | os.PathLike, write: bool = True
+) -> list[Path]:
+    """The exercise notebooks that are missing or differ from their solutions' rendering.
+
+    With ``write``, they are (re)written; without, nothing changes (``ganlab exercises --check``).
+    """
+    exercises = Path(exercises)
+    stale = []
+    for name, text in render_exercises(solutions).items():
+        path = exercises / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(path)
+            if write:
+                exercises.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    return stale

@@ -1,0 +1,452 @@
+"""Tests of the exercise checker: graded cases, check/score, the generator and ``ganlab grade``.
+
+The correct answers come from :mod:`ganlab.losses`, which the cases never use (they compute
+their own references), so a pass here is a pass against an independent oracle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from ganlab import losses
+from ganlab.cli import main as cli_main
+from ganlab.grading import check, compare, get_exercise, lesson_exercises, notebook, runner, score
+from ganlab.grading.core import ExerciseResult, run_cases
+from ganlab.grading.generate import (
+    BEGIN,
+    END,
+    SolutionMarkerError,
+    exercise_notebook,
+    render_exercises,
+    strip_solutions,
+)
+from ganlab.grading.guard import Fingerprint, grading_namespaces
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION = ROOT / "solutions" / "00_gan_basics.ipynb"
+
+
+def _saturation_gradients(minimax: Callable, nonsaturating: Callable) -> Callable:
+    """saturation_gradients as the notebook asks for it, through the given losses."""
+
+    def gradients(logit: float) -> tuple[float, float]:
+        out = []
+        for loss in (minimax, nonsaturating):
+            x = torch.tensor([logit], requires_grad=True)
+            (grad,) = torch.autograd.grad(loss(x), x)
+            out.append(grad.item())
+        return out[0], out[1]
+
+    return gradients
+
+
+def _minimax(fake: torch.Tensor) -> torch.Tensor:
+    return losses.generator_loss(fake, "minimax")
+
+
+CORRECT = {
+    "00.1": losses.discriminator_loss,
+    "00.2": _minimax,
+    "00.3": losses.generator_loss,
+    "00.4": _saturation_gradients(_minimax, losses.generator_loss),
+}
+
+
+def _naive_minimax(fake: torch.Tensor) -> torch.Tensor:
+    return torch.log(1 - torch.sigmoid(fake)).mean()
+
+
+def _naive_nonsaturating(fake: torch.Tensor) -> torch.Tensor:
+    return -torch.log(torch.sigmoid(fake)).mean()
+
+
+def _naive_discriminator(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return _naive_nonsaturating(real) - _naive_minimax(fake)
+
+
+# Straight from the formulas: right on moderate logits, inf at ±1000.
+NAIVE = {"00.1": _naive_discriminator, "00.2": _naive_minimax, "00.3": _naive_nonsaturating}
+
+
+# ---------------------------------------------------------------------------- graded cases
+
+
+def test_lesson_00_has_four_exercises_worth_ten_points() -> None:
+    exercises = lesson_exercises("00")
+    assert [e.id for e in exercises] == ["00.1", "00.2", "00.3", "00.4"]
+    assert [e.target for e in exercises] == [
+        "discriminator_loss",
+        "generator_loss_minimax",
+        "generator_loss_nonsaturating",
+        "saturation_gradients",
+    ]
+    assert sum(e.max_score for e in exercises) == 10
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CORRECT))
+def test_correct_answers_pass_every_case(exercise_id: str) -> None:
+    result = run_cases(get_exercise(exercise_id), CORRECT[exercise_id])
+    assert result.status == "passed", result.report()
+    assert result.score == result.max_score
+
+
+@pytest.mark.parametrize("exercise_id", sorted(NAIVE))
+def test_unstable_losses_fail_only_the_stability_case(exercise_id: str) -> None:
+    result = run_cases(get_exercise(exercise_id), NAIVE[exercise_id])
+    failed = [c for c in result.cases if not c.passed]
+    assert result.status == "failed"
+    assert result.score == result.max_score - 1
+    assert len(failed) == 1 and "stability" in failed[0].name
+    assert "non-finite" in failed[0].message and "±1000" in result.report()
+
+
+def test_sign_error_reports_expected_and_got_values() -> None:
+    result = run_cases(get_exercise("00.2"), lambda fake: -_minimax(fake))
+    assert result.status == "failed" and result.score == 0
+    message = result.cases[0].message
+    assert "expected -1.11432, got 1.11432" in message
+    assert "dtype torch.float32" in message and "rtol=1e-05, atol=1e-06" in message
+
+
+def test_per_example_losses_report_the_shape() -> None:
+    result = run_cases(get_exercise("00.3"), lambda fake: torch.nn.functional.softplus(-fake))
+    assert "expected shape () (a scalar), got shape (10,)" in result.cases[0].message
+
+
+def test_batch_sizes_are_averaged_separately() -> None:
+    def pooled(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        softplus = torch.nn.functional.softplus
+        return 2 * torch.cat([softplus(-real), softplus(fake)]).mean()
+
+    result = run_cases(get_exercise("00.1"), pooled)
+    assert [c.passed for c in result.cases] == [True, False, True]
+
+
+def test_a_loss_without_gradient_fails() -> None:
+    result = run_cases(
+        get_exercise("00.3"), lambda fake: torch.tensor(losses.generator_loss(fake).item())
+    )
+    assert not result.cases[0].passed and "no gradient" in result.cases[0].message
+
+
+def test_saturation_gradients_in_the_wrong_order_or_shape_fail() -> None:
+    swapped = CORRECT["00.4"]
+    result = run_cases(get_exercise("00.4"), lambda logit: swapped(logit)[::-1])
+    assert [c.passed for c in result.cases] == [True, False, False]
+    assert "expected [-0.006692851, -0.9933071], got [-0.99330" in result.report()
+    result = run_cases(get_exercise("00.4"), lambda logit: None)
+    assert "expected a tuple of 2 floats, got None" in result.cases[0].message
+
+
+def test_check_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notebook, "_checked", {})
+
+    def not_done(*args: object) -> None:
+        raise NotImplementedError()
+
+    result = check("00.1", not_done)
+    assert result.status == "not_attempted" and "not attempted yet" in repr(result)
+    result = check("00.2", lambda fake: sys.exit(1))
+    assert result.status == "failed" and "raised SystemExit: 1" in repr(result)
+    result = check("00.3", None)
+    assert result.status == "failed" and "raised TypeError" in repr(result)
+    result = check("99.1", CORRECT["00.1"])
+    assert result.status == "error" and "known exercises: 00.1" in result.message
+
+
+def test_score_totals_the_latest_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notebook, "_checked", {})
+    check("00.1", NAIVE["00.1"])
+    check("00.1", CORRECT["00.1"])
+    check("00.3", CORRECT["00.3"])
+    total = score("00")
+    assert (total.score, total.max_score) == (5, 10)
+    assert repr(total).startswith("Lesson 00: 5 / 10 points")
+    assert "not checked yet" in total.results[1].message
+
+
+def test_fingerprint_notices_replaced_functions_and_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    fingerprint = Fingerprint(grading_namespaces(lesson_exercises("00")))
+    monkeypatch.setattr(torch, "a_new_name", 1, raising=False)
+    monkeypatch.setattr(torch, "manual_seed", torch.manual_seed.__call__)  # as torch._dynamo does
+    assert fingerprint.changes() == []
+    monkeypatch.setattr(torch, "allclose", lambda *args, **kwargs: True)
+    monkeypatch.setattr(compare.show, "__code__", (lambda values: "").__code__)
+    monkeypatch.setattr(ExerciseResult, "to_record", lambda self: {})
+    assert set(fingerprint.changes()) == {
+        "torch.allclose",
+        "ganlab.grading.compare.show",
+        "ganlab.grading.lessons.l00.show",  # the same function, imported there
+        "ganlab.grading.core.ExerciseResult.to_record",
+    }
+
+
+# ------------------------------------------------------------------------------ generator
+
+
+def test_strip_solutions_keeps_the_indentation() -> None:
+    source = f"def f(x):\n    '''Doc.'''\n    {BEGIN}\n    y = x + 1\n    return y\n    {END}\n"
+    stub = ("# YOUR CODE HERE", "raise NotImplementedError()")
+    assert strip_solutions(source, stub) == (
+        "def f(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "complaint"),
+    [
+        (f"x = 1\n{BEGIN}\ny = 2", f"'{BEGIN}' on line 2 has no matching '{END}'"),
+        (f"x = 1\n{END}", f"line 2 has '{END}' without '{BEGIN}'"),
+        (
+            f"{BEGIN}\n{BEGIN}\n{END}",
+            "line 2 opens a solution region inside the one opened on line 1",
+        ),
+    ],
+)
+def test_broken_markers_name_the_file_and_cell(source: str, complaint: str) -> None:
+    solution = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# title"), nbformat.v4.new_code_cell(source)]
+    )
+    with pytest.raises(SolutionMarkerError) as error:
+        exercise_notebook(solution, "solutions/99_broken.ipynb")
+    assert str(error.value).startswith(f"solutions/99_broken.ipynb, cell 1 (code): {complaint}")
+
+
+def test_committed_exercises_are_in_sync_with_the_solutions() -> None:
+    rendered = render_exercises(ROOT / "solutions")
+    committed = {
+        p.name: p.read_text(encoding="utf-8") for p in (ROOT / "exercises").glob("*.ipynb")
+    }
+    assert committed == rendered, "exercises/ is out of date: run `make exercises`"
+
+
+def test_no_solution_text_survives_in_the_exercises() -> None:
+    for solution in (ROOT / "solutions").glob("*.ipynb"):
+        exercise_text = (ROOT / "exercises" / solution.name).read_text(encoding="utf-8")
+        exercise = nbformat.reads(exercise_text, as_version=4)
+        assert all(c.get("outputs", []) == [] for c in exercise.cells)
+        assert all(c.get("execution_count") is None for c in exercise.cells)
+        sources = "\n".join(c.source for c in exercise.cells)
+        for cell in nbformat.read(solution, as_version=4).cells:
+            region = cell.source.split(BEGIN)[1:]
+            answer = [line.strip() for part in region for line in part.split(END)[0].splitlines()]
+            for line in answer:
+                if len(line) > 8:  # blank lines, `return` and the like are not solution text
+                    assert line not in sources, f"{solution.name}: {line!r} is in the exercise"
+
+
+def test_exercises_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    args = ["exercises", "--solutions", str(ROOT / "solutions"), "--exercises", str(tmp_path)]
+    assert cli_main([*args, "--check"]) == 1
+    assert "out of date" in capsys.readouterr().out and not list(tmp_path.iterdir())
+    assert cli_main(args) == 0
+    assert cli_main([*args, "--check"]) == 0
+    written = (tmp_path / SOLUTION.name).read_text(encoding="utf-8")
+    assert written == (ROOT / "exercises" / SOLUTION.name).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------- ganlab grade
+
+
+def test_grade_solutions_full_marks_and_exercises_zero(tmp_path: Path) -> None:
+    report, table = tmp_path / "report.json", tmp_path / "report.csv"
+    command = [sys.executable, "-m", "ganlab.cli", "grade", str(ROOT / "solutions")]
+    command += [str(ROOT / "exercises"), "--json", str(report), "--csv", str(table)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    solutions, exercises = json.loads(report.read_text())
+    for entry in (solutions, exercises):
+        assert set(entry) == {"notebook", "score", "max_score", "exercises"}
+        assert entry["max_score"] == 10.0
+        assert [e["id"] for e in entry["exercises"]] == ["00.1", "00.2", "00.3", "00.4"]
+    assert solutions["score"] == 10.0
+    assert {e["status"] for e in solutions["exercises"]} == {"passed"}
+    assert exercises["score"] == 0.0
+    assert {e["status"] for e in exercises["exercises"]} == {"not_attempted"}
+    rows = list(csv.DictReader(table.open()))
+    assert [r["score"] for r in rows] == ["10.0", "0.0"]
+    assert "00.1" in rows[0] and rows[1]["00.4"] == "0.0"
+    assert "10 / 10" in done.stdout and "0 / 10" in done.stdout
+
+
+def _edited_solution(edit: Callable[[list], None]) -> nbformat.NotebookNode:
+    solution = nbformat.read(SOLUTION, as_version=4)
+    edit(solution.cells)
+    return solution
+
+
+def _index(cells: list, text: str) -> int:
+    return next(i for i, cell in enumerate(cells) if text in cell.source)
+
+
+def _insert_before(text: str, source: str) -> Callable[[list], None]:
+    return lambda cells: cells.insert(_index(cells, text), nbformat.v4.new_code_cell(source))
+
+
+def _prepend(text: str, source: str) -> Callable[[list], None]:
+    def edit(cells: list) -> None:
+        cell = cells[_index(cells, text)]
+        cell.source = source + cell.source
+
+    return edit
+
+
+SUBMISSIONS = {
+    # Replaces the grading function between exercises 00.1 and 00.2.
+    "tamper": _insert_before(
+        'check("00.2"', "import ganlab.grading.core as core\n\ncore.run_cases = lambda *a: None"
+    ),
+    "hang": _insert_before('check("00.3"', "while True:\n    pass"),
+    "exits": _prepend("def discriminator_loss", "import sys\n\nsys.exit(1)\n"),
+    "syntax": _prepend("def saturation_gradients", "def broken(:\n    pass\n\n"),
+    "crash": _insert_before('check("00.3"', "import os\n\nos._exit(3)"),
+    # The check cell of 00.2 deleted: the exercise is graded all the same, at the end.
+    "unchecked": lambda cells: cells.pop(_index(cells, 'check("00.2"')),
+    "noisy": _insert_before(
+        'check("00.1"',
+        "def check(*args):\n    return 'all passed'\n\n\nopen('leftover.txt', 'w').write('x')\n"
+        "for _ in range(20_000):\n    print('spam ' * 100)",
+    ),
+}
+# Ignores the per-cell alarm, so only the overall deadline stops it.
+DEAF = (
+    "import signal\nimport time\n\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+    "while True:\n    time.sleep(0.05)"
+)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every bad submission graded by one `ganlab grade` run (workers cost ~3 s each)."""
+    folder = tmp_path_factory.mktemp("submissions")
+    for name, edit in SUBMISSIONS.items():
+        nbformat.write(_edited_solution(edit), folder / f"{name}.ipynb")
+    deaf = [nbformat.v4.new_code_cell(DEAF), nbformat.v4.new_code_cell('check("00.1", f)')]
+    nbformat.write(nbformat.v4.new_notebook(cells=deaf), folder / "deaf.ipynb")
+    unknown = [nbformat.v4.new_code_cell('check("99.1", f)')]
+    nbformat.write(nbformat.v4.new_notebook(cells=unknown), folder / "unknown.ipynb")
+    (folder / "truncated.ipynb").write_text('{"cells": [')
+    (folder / "data.ipynb").write_text("[1, 2, 3]")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "hang-checkpoint.ipynb").write_text("{}")
+    (folder / "notes.txt").write_text("not a notebook")
+    before = sorted(folder.rglob("*"))
+    report, temp = folder.parent / "report.json", tmp_path_factory.mktemp("temp")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "STARTUP_S", 1.0)  # the deaf notebook's deadline: 1 + 3 × 6 s
+        patch.setattr(tempfile, "tempdir", str(temp))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = [str(folder), str(folder / "notes.txt"), "--timeout", "3", "--jobs", "3"]
+            code = cli_main(["grade", *args, "--json", str(report)])
+    entries = {Path(e["notebook"]).name: e for e in json.loads(report.read_text())}
+    return {
+        "code": code,
+        "stdout": out.getvalue(),
+        "stderr": err.getvalue(),
+        "entries": entries,
+        "unchanged": sorted(folder.rglob("*")) == before,
+        "temp_left": list(temp.iterdir()),
+    }
+
+
+def _statuses(graded: dict, name: str) -> list[tuple[str, float]]:
+    return [(e["status"], e["score"]) for e in graded["entries"][f"{name}.ipynb"]["exercises"]]
+
+
+def _message(graded: dict, name: str, exercise_id: str) -> str:
+    exercises = graded["entries"][f"{name}.ipynb"]["exercises"]
+    return next(e["message"] for e in exercises if e["id"] == exercise_id)
+
+
+def test_tampering_voids_the_exercises_graded_after_it(graded: dict) -> None:
+    assert _statuses(graded, "tamper") == [("passed", 3), ("error", 0), ("error", 0), ("error", 0)]
+    assert "grading machinery was modified (ganlab.grading.core.run_cases)" in _message(
+        graded, "tamper", "00.2"
+    )
+
+
+def test_a_hanging_cell_times_out_only_its_exercise(graded: dict) -> None:
+    assert _statuses(graded, "hang") == [
+        ("passed", 3),
+        ("passed", 2),
+        ("timeout", 0),
+        ("passed", 3),
+    ]
+    assert "time limit of 3 s" in _message(graded, "hang", "00.3")
+
+
+def test_sys_exit_in_a_cell_costs_only_that_exercise(graded: dict) -> None:
+    assert _statuses(graded, "exits") == [("error", 0), ("passed", 2), ("passed", 2), ("passed", 3)]
+    message = _message(graded, "exits", "00.1")
+    assert "defines no discriminator_loss" in message and "SystemExit: 1" in message
+
+
+def test_a_syntax_error_costs_only_that_exercise(graded: dict) -> None:
+    assert _statuses(graded, "syntax") == [
+        ("passed", 3),
+        ("passed", 2),
+        ("passed", 2),
+        ("error", 0),
+    ]
+    assert "SyntaxError" in _message(graded, "syntax", "00.4")
+
+
+def test_results_before_a_crash_survive(graded: dict) -> None:
+    assert _statuses(graded, "crash") == [("passed", 3), ("passed", 2), ("error", 0), ("error", 0)]
+    assert "ended (exit code 3)" in _message(graded, "crash", "00.3")
+
+
+def test_floods_a_redefined_check_or_a_deleted_one_change_nothing(graded: dict) -> None:
+    assert graded["entries"]["noisy.ipynb"]["score"] == 10
+    assert graded["entries"]["unchecked.ipynb"]["score"] == 10
+
+
+def test_a_worker_deaf_to_the_alarm_is_killed_at_the_deadline(graded: dict) -> None:
+    assert _statuses(graded, "deaf") == [("timeout", 0)] * 4
+    assert "overall limit of 19 s" in _message(graded, "deaf", "00.1")
+
+
+def test_bad_files_get_a_clear_message_and_the_rest_is_graded(graded: dict) -> None:
+    assert graded["code"] == 0
+    errors = {name: e.get("error", "") for name, e in graded["entries"].items()}
+    assert errors["unknown.ipynb"].startswith("no known exercise set")
+    assert errors["truncated.ipynb"].startswith("not valid JSON")
+    assert errors["data.ipynb"].startswith("not a Jupyter notebook")
+    assert errors["notes.txt"].startswith("not a notebook")
+    assert "hang-checkpoint.ipynb" not in errors
+    for name in ("unknown.ipynb", "truncated.ipynb", "data.ipynb", "notes.txt"):
+        assert f"{name}: NOT GRADED" in graded["stderr"]
+
+
+def test_the_table_lists_every_submission(graded: dict) -> None:
+    table = graded["stdout"].split("\n\n")[-1]
+    assert table.splitlines()[0].split()[-5:] == ["00.1", "00.2", "00.3", "00.4", "total"]
+    assert len(table.strip().splitlines()) == 1 + len(graded["entries"])
+
+
+def test_nothing_is_written_outside_the_reports(graded: dict) -> None:
+    assert graded["unchanged"] and graded["temp_left"] == []
+    assert not (Path.cwd() / "leftover.txt").exists()
+
+
+def test_exit_code_is_1_when_nothing_could_be_graded(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    (tmp_path / "broken.ipynb").write_text("{")
+    assert cli_main(["grade", str(tmp_path), str(tmp_path / "missing.ipynb")]) == 1
+    err = capsys.readouterr().err
+    assert "missing.ipynb: NOT GRADED: cannot read it" in err
+    assert "nothing could be graded" in err
