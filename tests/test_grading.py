@@ -17,13 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import torch
 
 from ganlab import losses
 from ganlab.cli import main as cli_main
 from ganlab.grading import check, compare, get_exercise, lesson_exercises, notebook, runner, score
-from ganlab.grading.core import ExerciseResult, run_cases
+from ganlab.grading.core import CaseFailed, CaseResult, ExerciseResult, run_cases
 from ganlab.grading.generate import (
     BEGIN,
     END,
@@ -33,6 +34,7 @@ from ganlab.grading.generate import (
     strip_solutions,
 )
 from ganlab.grading.guard import Fingerprint, grading_namespaces
+from ganlab.grading.report import MESSAGE_CHARS, details, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "00_gan_basics.ipynb"
@@ -150,6 +152,35 @@ def test_saturation_gradients_in_the_wrong_order_or_shape_fail() -> None:
     assert "expected a tuple of 2 floats, got None" in result.cases[0].message
 
 
+class _SubTensor(torch.Tensor):
+    """Could answer torch's functions itself, through ``__torch_function__``."""
+
+
+def test_as_floats_takes_tuples_numpy_arrays_and_tensors() -> None:
+    answers = [
+        (1.0, 2),
+        (torch.tensor(1.0), np.float32(2.0)),
+        np.array([1.0, 2.0]),
+        np.array([1, 2], dtype=np.float32),
+        torch.tensor([1.0, 2.0], requires_grad=True),
+    ]
+    for got in answers:
+        assert compare.as_floats(got, 2) == [1.0, 2.0], got
+    refused = [
+        (np.ones(3), "expected a tuple of 2 floats, got array([1., 1., 1.])"),
+        (torch.ones(3), "expected a tuple of 2 floats, got tensor([1., 1., 1.])"),
+        (torch.ones(2).as_subclass(_SubTensor), "expected a tuple of 2 floats, got _SubTensor("),
+        (np.array(["a", "b"]), "expected 2 floats, got array(['a', 'b']"),
+    ]
+    for got, complaint in refused:
+        with pytest.raises(CaseFailed) as failure:
+            compare.as_floats(got, 2, "the result")
+        assert str(failure.value).startswith(f"the result: {complaint}")
+    gradients = CORRECT["00.4"]
+    result = run_cases(get_exercise("00.4"), lambda logit: np.array(gradients(logit)))
+    assert result.status == "passed", result.report()
+
+
 def test_check_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(notebook, "_checked", {})
 
@@ -264,21 +295,30 @@ def test_grade_solutions_full_marks_and_exercises_zero(tmp_path: Path) -> None:
     report, table = tmp_path / "report.json", tmp_path / "report.csv"
     command = [sys.executable, "-m", "ganlab.cli", "grade", str(ROOT / "solutions")]
     command += [str(ROOT / "exercises"), "--json", str(report), "--csv", str(table)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    solutions, exercises = json.loads(report.read_text())
-    for entry in (solutions, exercises):
-        assert set(entry) == {"notebook", "score", "max_score", "exercises"}
-        assert entry["max_score"] == 10.0
-        assert [e["id"] for e in entry["exercises"]] == ["00.1", "00.2", "00.3", "00.4"]
-    assert solutions["score"] == 10.0
-    assert {e["status"] for e in solutions["exercises"]} == {"passed"}
-    assert exercises["score"] == 0.0
-    assert {e["status"] for e in exercises["exercises"]} == {"not_attempted"}
+    entries = json.loads(report.read_text())
     rows = list(csv.DictReader(table.open()))
-    assert [r["score"] for r in rows] == ["10.0", "0.0"]
-    assert "00.1" in rows[0] and rows[1]["00.4"] == "0.0"
-    assert "10 / 10" in done.stdout and "0 / 10" in done.stdout
+    notebooks = [
+        Path(folder, path.name)
+        for folder in ("solutions", "exercises")
+        for path in sorted((ROOT / folder).glob("*.ipynb"))
+    ]
+    assert [Path(e["notebook"]).relative_to(ROOT) for e in entries] == notebooks
+    assert len(notebooks) == 2 * len(list((ROOT / "solutions").glob("*.ipynb"))) > 0
+    for path, entry, row in zip(notebooks, entries, rows, strict=True):
+        exercises = lesson_exercises(path.name[:2])  # NN_name.ipynb holds lesson NN
+        max_score = sum(e.max_score for e in exercises)
+        solved = path.parts[0] == "solutions"
+        assert set(entry) == {"notebook", "score", "max_score", "exercises"}
+        assert entry["max_score"] == max_score
+        assert [e["id"] for e in entry["exercises"]] == [e.id for e in exercises]
+        assert entry["score"] == (max_score if solved else 0.0)
+        statuses = {e["status"] for e in entry["exercises"]}
+        assert statuses == ({"passed"} if solved else {"not_attempted"}), path
+        assert row["score"] == str(entry["score"])
+        assert all(row[e.id] == str(e.max_score if solved else 0.0) for e in exercises)
+        assert f"{ROOT / path}: {entry['score']:g} / {max_score:g}" in done.stdout
 
 
 def _edited_solution(edit: Callable[[list], None]) -> nbformat.NotebookNode:
@@ -307,6 +347,10 @@ SUBMISSIONS = {
     # Replaces the grading function between exercises 00.1 and 00.2.
     "tamper": _insert_before(
         'check("00.2"', "import ganlab.grading.core as core\n\ncore.run_cases = lambda *a: None"
+    ),
+    # Replaces a NumPy function between exercises 00.1 and 00.2.
+    "tamper_numpy": _insert_before(
+        'check("00.2"', "import numpy\n\nnumpy.allclose = lambda *args, **kwargs: True"
     ),
     "hang": _insert_before('check("00.3"', "while True:\n    pass"),
     "exits": _prepend("def discriminator_loss", "import sys\n\nsys.exit(1)\n"),
@@ -371,11 +415,15 @@ def _message(graded: dict, name: str, exercise_id: str) -> str:
     return next(e["message"] for e in exercises if e["id"] == exercise_id)
 
 
-def test_tampering_voids_the_exercises_graded_after_it(graded: dict) -> None:
-    assert _statuses(graded, "tamper") == [("passed", 3), ("error", 0), ("error", 0), ("error", 0)]
-    assert "grading machinery was modified (ganlab.grading.core.run_cases)" in _message(
-        graded, "tamper", "00.2"
-    )
+@pytest.mark.parametrize(
+    ("name", "replaced"),
+    [("tamper", "ganlab.grading.core.run_cases"), ("tamper_numpy", "numpy.allclose")],
+)
+def test_tampering_voids_the_exercises_graded_after_it(
+    graded: dict, name: str, replaced: str
+) -> None:
+    assert _statuses(graded, name) == [("passed", 3), ("error", 0), ("error", 0), ("error", 0)]
+    assert f"grading machinery was modified ({replaced})" in _message(graded, name, "00.2")
 
 
 def test_a_hanging_cell_times_out_only_its_exercise(graded: dict) -> None:
@@ -435,6 +483,35 @@ def test_the_table_lists_every_submission(graded: dict) -> None:
     table = graded["stdout"].split("\n\n")[-1]
     assert table.splitlines()[0].split()[-5:] == ["00.1", "00.2", "00.3", "00.4", "total"]
     assert len(table.strip().splitlines()) == 1 + len(graded["entries"])
+
+
+def test_details_cut_each_line_and_keep_the_hint(tmp_path: Path) -> None:
+    comparison = "step(x=1) = (x_new, y_new): expected [" + "0.1234567, " * 40 + "]"
+    hint = "y stepped down its gradient: y maximises V, so y_new = y + lr·x"
+    traceback = "\n".join(f"line {i}" for i in range(1, 6))
+    cases = (
+        CaseResult("one step", 0.0, 1.0, False, f"{comparison}\n{hint}"),
+        CaseResult("passes", 1.0, 1.0, True, "matches"),
+        CaseResult("many steps", 0.0, 1.0, False, f"raised ValueError: {traceback}"),
+    )
+    full = ExerciseResult("01.1", "one step", "failed", 1.0, 3.0, cases=cases)
+    # As the runner has it: only the summary survives the worker's JSON line.
+    result = ExerciseResult("01.1", "one step", "failed", 1.0, 3.0, full.summary())
+    graded = runner.NotebookReport("sub.ipynb", [result])
+    head, *message = details(graded).splitlines()
+    assert head == "sub.ipynb: 1 / 3"
+    indent = message[0].index("one step:")
+    assert [line[indent:] for line in message] == [
+        f"one step: {comparison}"[: MESSAGE_CHARS - 3] + "...",
+        hint,
+        "many steps: raised ValueError: line 1 (+4 more in --json)",
+    ]
+    assert message[0].startswith("  01.1 failed")
+    assert all(not line[:indent].strip() for line in message[1:])
+    write_json([graded], tmp_path / "report.json")
+    written = json.loads((tmp_path / "report.json").read_text())
+    assert written[0]["exercises"][0]["message"] == full.summary()
+    assert comparison in full.summary() and "line 5" in full.summary()
 
 
 def test_nothing_is_written_outside_the_reports(graded: dict) -> None:

@@ -19,7 +19,8 @@ def _name(requirement: str) -> str:
 
 def _environment_packages() -> set[str]:
     names = set()
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("\ndependencies:", 1)[1].splitlines():
         match = re.match(r"^\s+-\s+(.+?)\s*$", line)
         if not match or match.group(1).endswith(":") or match.group(1).startswith("-e"):
             continue

@@ -1,10 +1,15 @@
 """Comparisons for graded cases: the student's answer against a reference, with a message
-that says what was expected and what arrived (values, shape, dtype, tolerance)."""
+that says what was expected and what arrived (values, shape, dtype, tolerance).
+
+:func:`as_floats` and :func:`as_array` turn an answer (numbers, a NumPy array or a tensor)
+into what a comparison takes; :mod:`ganlab.grading.mistakes` adds hints for known mistakes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -65,19 +70,48 @@ def compare_tensor(
 
 
 def as_floats(got: object, count: int, what: str = "the result") -> list[float]:
-    """``got`` (a tuple of numbers or 0-dim tensors, or a tensor) as ``count`` Python floats.
+    """``got`` (a tuple of numbers or 0-dim tensors, or a NumPy array or tensor of ``count``
+    numbers) as ``count`` Python floats.
+
+    Tensor subclasses are refused, as in :func:`compare_tensor`.
 
     Raises:
         CaseFailed: if it is anything else.
     """
-    if isinstance(got, Tensor):
-        got = got.detach().reshape(-1).tolist()
-    if not isinstance(got, Sequence) or len(got) != count:
+    values = got
+    if type(got) is Tensor:
+        values = got.detach().reshape(-1).tolist()
+    elif type(got) is np.ndarray:
+        values = got.reshape(-1).tolist()
+    if not isinstance(values, Sequence) or len(values) != count:
         raise CaseFailed(f"{what}: expected a tuple of {count} floats, got {_brief(got)}")
     try:
-        return [float(value) for value in got]
+        return [float(value) for value in values]
     except (TypeError, ValueError, RuntimeError) as err:
         raise CaseFailed(f"{what}: expected {count} floats, got {_brief(got)} ({err})") from err
+
+
+def as_array(got: object, shape: tuple[int, ...], what: str) -> Tensor:
+    """``got`` (numbers, a NumPy array or a tensor) as a new float64 tensor of ``shape``.
+
+    A float may also come as a one-element array.
+
+    Raises:
+        CaseFailed: if it is anything else.
+    """
+    kind = "a float" if shape == () else f"an array of shape {shape}"
+    try:
+        if isinstance(got, Tensor):
+            value = got.detach().to("cpu", torch.float64, copy=True)
+        else:
+            value = torch.tensor(got, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise CaseFailed(f"{what}: expected {kind}, got {got!r:.60}") from err
+    if shape == () and value.numel() == 1:
+        value = value.reshape(())
+    if value.shape != shape:
+        raise CaseFailed(f"{what}: expected {kind}, got shape {tuple(value.shape)}")
+    return value
 
 
 def _brief(obj: object) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 STATUSES = ("passed", "failed", "not_attempted", "error", "timeout")
 NOT_ATTEMPTED = "not attempted yet"
 EXERCISE_ID = re.compile(r"(\d{2})\.(\d+)")
+CASE_SEPARATOR = " | "  # between the failed cases' messages in a summary
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,11 @@ class ExerciseResult:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
     def summary(self) -> str:
-        """One line: why points were lost (empty when the exercise passed)."""
+        """Why points were lost (empty when the exercise passed): each failed case's name and
+        message, joined by :data:`CASE_SEPARATOR`; a message may add a hint on a line of its own."""
         if self.message or self.status != "failed":
             return self.message
-        return " | ".join(f"{c.name}: {c.message}" for c in self.cases if not c.passed)
+        return CASE_SEPARATOR.join(f"{c.name}: {c.message}" for c in self.cases if not c.passed)
 
     def report(self) -> str:
         """The multi-line report: a header, then each case with its points and message."""

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from ganlab.grading.core import Exercise
 
 T = TypeVar("T")
-# Besides ganlab.grading itself: what the cases call.  (What reporting calls is bound before
-# the notebook runs; replacing `signal` functions only defeats the alarm, and the runner's
-# deadline is there for that.)
-WATCHED_MODULES = ("builtins", "math", "torch", "torch.nn.functional")
+# Besides ganlab.grading itself: what the cases call, and numpy, whose arrays they take in.
+# (What reporting calls is bound before the notebook runs; replacing `signal` functions only
+# defeats the alarm, and the runner's deadline is there for that.)
+WATCHED_MODULES = ("builtins", "math", "numpy", "torch", "torch.nn.functional")
 # Rebound by torch itself when torch._dynamo loads (torchvision imports it); no case uses it.
 REBOUND_BY_TORCH = frozenset({"torch.manual_seed"})
 _MISSING = object()

@@ -8,10 +8,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganlab.grading.core import exercise_sort_key
+from ganlab.grading.core import CASE_SEPARATOR, exercise_sort_key
 from ganlab.grading.runner import NotebookReport
 
-MESSAGE_CHARS = 240  # a failure message in the details is cut to this length
+# In the details, why an exercise lost points shows in its first lines (the failed cases'
+# messages, a hint on a line of its own), each cut to a length; the JSON report has it all.
+MESSAGE_LINES = 3
+MESSAGE_CHARS = 240
 
 
 def exercise_columns(reports: Sequence[NotebookReport]) -> list[str]:
@@ -20,19 +23,37 @@ def exercise_columns(reports: Sequence[NotebookReport]) -> list[str]:
     return sorted(ids, key=exercise_sort_key)
 
 
+def _cut(line: str) -> str:
+    return line[: MESSAGE_CHARS - 3] + "..." if len(line) > MESSAGE_CHARS else line
+
+
+def _message_lines(summary: str) -> list[str]:
+    """What the details show of an exercise's summary: its first :data:`MESSAGE_LINES` lines,
+    a failed case's message starting a line, each line cut to :data:`MESSAGE_CHARS`."""
+    lines = [
+        _cut(line)
+        for message in summary.split(CASE_SEPARATOR)
+        for line in message.splitlines()
+        if line.strip()
+    ]
+    if len(lines) > MESSAGE_LINES:
+        left_out = len(lines) - MESSAGE_LINES
+        lines = lines[:MESSAGE_LINES]
+        lines[-1] += f" (+{left_out} more in --json)"
+    return lines
+
+
 def details(report: NotebookReport) -> str:
-    """A notebook's grade: one line an exercise, with why points were lost."""
+    """A notebook's grade: a line an exercise, with why points were lost (on up to
+    :data:`MESSAGE_LINES` lines: a hint, or another failed case, starts a line)."""
     if report.error:
         return f"{report.notebook}: NOT GRADED: {report.error}"
     lines = [f"{report.notebook}: {report.score:g} / {report.max_score:g}"]
     for e in report.exercises:
-        line = f"  {e.id} {e.status:<13} {e.score:>4g} / {e.max_score:<4g}"
-        message = e.summary()
-        if message and e.status != "passed":
-            line += " " + (
-                message[: MESSAGE_CHARS - 3] + "..." if len(message) > MESSAGE_CHARS else message
-            )
-        lines.append(line.rstrip())
+        line = f"  {e.id} {e.status:<13} {e.score:>4g} / {e.max_score:<4g} "
+        message = _message_lines(e.summary()) if e.status != "passed" else []
+        lines.append((line + (message[0] if message else "")).rstrip())
+        lines.extend(" " * len(line) + more for more in message[1:])
     return "\n".join(lines)
 
 

@@ -8,8 +8,8 @@ survives.
 The notebook's code cells run in order in an IPython shell, except the check cells: in their
 place the worker grades the exercise's object with grading code captured before any student
 code ran.  A notebook that redefines ``check`` therefore changes nothing; one that replaces
-the grading functions (or the torch functions the cases use) is caught by comparing them with
-a snapshot, and from then on its exercises score 0.
+the grading functions (or the torch and NumPy functions the cases use) is caught by comparing
+them with a snapshot, and from then on its exercises score 0.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 A lesson module defines ``EXERCISES``, a tuple of :class:`~ganlab.grading.core.Exercise`
 whose ids start with its number; adding a lesson's exercises is adding its module here.
+What lessons share lives in :mod:`ganlab.grading.compare`, :mod:`~ganlab.grading.mistakes`
+and :mod:`~ganlab.grading.inputs`; a lesson module does not import another.
 """
 
 from __future__ import annotations
