@@ -36,6 +36,29 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "seeds": 2,
         },
     },
+    # `ganlab bench modes`: vanilla vs feature matching vs minibatch discrimination
+    "bench_modes": {
+        "full": {
+            "steps": 4000,
+            "batch_size": 256,
+            "hidden": 128,
+            "latent_dim": 16,
+            "minibatch_kernels": 16,
+            "kernel_dim": 5,
+            "eval_samples": 2500,
+            "seeds": 5,
+        },
+        "quick": {
+            "steps": 40,
+            "batch_size": 32,
+            "hidden": 32,
+            "latent_dim": 16,
+            "minibatch_kernels": 4,
+            "kernel_dim": 3,
+            "eval_samples": 200,
+            "seeds": 1,
+        },
+    },
     # the xy game: figure run length, the alternating-invariant run, the lr grid
     "01": {
         "full": {"steps": 300, "invariant_steps": 10_000, "num_lrs": 25},

@@ -15,10 +15,10 @@ import torch
 from torch import nn
 
 from ganlab.config import seed_everything
-from ganlab.data import Mixture2D
+from ganlab.data import Mixture2D, TensorSampler
 from ganlab.losses import nonsaturating_generator_objective, vanilla_discriminator_objective
 from ganlab.metrics import ModeCoverage, mode_coverage
-from ganlab.nets import MLPDiscriminator, MLPGenerator
+from ganlab.nets import MLPDiscriminator, MLPGenerator, MNISTDiscriminator, MNISTGenerator
 from ganlab.training import Callback, Objective, Trainer, every
 
 
@@ -40,8 +40,10 @@ def train_toy_gan(
     batch_size: int = 256,
     hidden: int = 128,
     depth: int = 3,
+    d_depth: int | None = None,
     latent_dim: int = 2,
     lr: float = 1e-3,
+    d_lr: float | None = None,
     beta1: float = 0.5,
     d_objective: Objective = vanilla_discriminator_objective,
     g_objective: Objective = nonsaturating_generator_objective,
@@ -55,6 +57,7 @@ def train_toy_gan(
     """Train a GAN with MLP generator and discriminator on a 2-D mixture.
 
     The models are built after seeding, so a seed fixes initialisation, batches and noise.
+    ``depth`` and ``lr`` are G's (and D's unless ``d_depth`` / ``d_lr`` say otherwise).
     With ``eval_every > 0`` mode coverage of ``eval_samples`` samples is logged in
     ``trainer.metrics["coverage"]`` (also at step 0).  ``discriminator`` builds a custom D
     (e.g. with minibatch discrimination); default :class:`MLPDiscriminator`.
@@ -64,7 +67,8 @@ def train_toy_gan(
     """
     seed_everything(seed)
     generator = MLPGenerator(latent_dim, 2, hidden, depth)
-    disc = discriminator() if discriminator is not None else MLPDiscriminator(2, hidden, depth)
+    d_depth = depth if d_depth is None else d_depth
+    disc = discriminator() if discriminator is not None else MLPDiscriminator(2, hidden, d_depth)
     all_callbacks = list(callbacks)
     if eval_every:
         all_callbacks.append(coverage_tracker(mixture, eval_samples, eval_every))
@@ -74,8 +78,10 @@ def train_toy_gan(
         mixture,
         d_objective=d_objective,
         g_objective=g_objective,
-        lr=lr,
-        beta1=beta1,
+        g_optimizer=torch.optim.Adam(generator.parameters(), lr=lr, betas=(beta1, 0.999)),
+        d_optimizer=torch.optim.Adam(
+            disc.parameters(), lr=lr if d_lr is None else d_lr, betas=(beta1, 0.999)
+        ),
         batch_size=batch_size,
         callbacks=all_callbacks,
         device=device,
@@ -141,3 +147,49 @@ def coverage_table(results: Sequence[SeedResult]) -> str:
             f"{quality.mean():>8.1f} ± {quality.std():<5.1f}"
         )
     return "\n".join(lines)
+
+
+def train_mnist_gan(
+    images: torch.Tensor,
+    *,
+    steps: int,
+    seed: int = 0,
+    batch_size: int = 64,
+    latent_dim: int = 64,
+    lr: float = 2e-4,
+    beta1: float = 0.5,
+    d_objective: Objective = vanilla_discriminator_objective,
+    g_objective: Objective = nonsaturating_generator_objective,
+    discriminator: Callable[[], nn.Module] | None = None,
+    callbacks: Sequence[Callback] = (),
+    device: str | torch.device | None = None,
+    progress: bool | None = None,
+) -> Trainer:
+    """Train the course's small DCGAN (:class:`MNISTGenerator`, :class:`MNISTDiscriminator`).
+
+    Args:
+        images: (N, 1, 28, 28) training digits in [0, 1], e.g. from :func:`ganlab.data.mnist`.
+        discriminator: builds a custom D (e.g. with minibatch discrimination).
+
+    Returns:
+        The trained :class:`Trainer`; ``trainer.sample(n)`` gives (n, 1, 28, 28) digits.
+    """
+    if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
+        raise ValueError(f"expected images of shape (N, 1, 28, 28), got {tuple(images.shape)}")
+    seed_everything(seed)
+    generator = MNISTGenerator(latent_dim)
+    disc = discriminator() if discriminator is not None else MNISTDiscriminator()
+    trainer = Trainer(
+        generator,
+        disc,
+        TensorSampler(images),
+        d_objective=d_objective,
+        g_objective=g_objective,
+        lr=lr,
+        beta1=beta1,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        device=device,
+        progress=progress,
+    )
+    return trainer.fit(steps)

@@ -11,6 +11,8 @@ import importlib
 
 BENCHMARKS: dict[str, str] = {
     "device": "ganlab.bench.device:add_cli",
+    "modes": "ganlab.bench.modes:add_cli",
+    "minibatch": "ganlab.bench.minibatch:add_cli",
 }
 
 

@@ -23,7 +23,8 @@ CONFIGS = {
 }
 
 
-def _synchronize(device: torch.device) -> None:
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work, so that wall-clock timings are honest."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
@@ -42,10 +43,10 @@ def steps_per_second(device: torch.device, hidden: int, batch_size: int, steps: 
         progress=False,
     )
     trainer.fit(max(2, steps // 10))  # warm-up: allocator, kernels, autotuning
-    _synchronize(device)
+    synchronize(device)
     start = time.perf_counter()
     trainer.fit(trainer.step + steps)
-    _synchronize(device)
+    synchronize(device)
     return steps / (time.perf_counter() - start)
 
 

@@ -1,0 +1,76 @@
+"""Cost of minibatch discrimination: ``ganlab bench minibatch``.
+
+Times forward + backward of :class:`~ganlab.tricks.MinibatchDiscrimination` (the paper's
+sizes A = 250 inputs, B = 100 kernels, C = 5) against naive broadcasting, which builds the
+(N, N, B, C) difference tensor, for several batch sizes N on every available device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+
+import torch
+from torch import Tensor
+
+from ganlab.bench.device import available_devices, synchronize
+from ganlab.tricks import MinibatchDiscrimination
+
+
+def naive_broadcast(layer: MinibatchDiscrimination, x: Tensor) -> Tensor:
+    """The same layer by broadcasting: O(N²·B·C) memory, the baseline to beat."""
+    n = len(x)
+    m = (x @ layer.weight.flatten(1)).view(n, layer.num_kernels, layer.kernel_dim)  # (N, B, C)
+    dist = (m[:, None] - m[None]).abs().sum(dim=3)  # (N, N, B)
+    not_self = 1.0 - torch.eye(n, device=x.device, dtype=x.dtype)
+    o = (torch.exp(-dist) * not_self[..., None]).sum(dim=1)  # (N, B)
+    if layer.bias is not None:
+        o = o + layer.bias
+    return torch.cat([x, o], dim=1)
+
+
+def time_forward_backward(fn, x: Tensor, repeats: int) -> float:
+    """Median milliseconds of ``fn(x).sum().backward()`` after one warm-up call."""
+    fn(x).sum().backward()
+    times = []
+    for _ in range(repeats):
+        synchronize(x.device)
+        start = time.perf_counter()
+        fn(x).sum().backward()
+        synchronize(x.device)
+        times.append(time.perf_counter() - start)
+    return 1000 * sorted(times)[len(times) // 2]
+
+
+def run(batch_sizes=(100, 500), a: int = 250, b: int = 100, c: int = 5, repeats: int = 5) -> str:
+    """The table of milliseconds per forward+backward, ganlab's layer vs naive broadcasting."""
+    lines = [f"{'device':<7} {'N':>5} {'ganlab (ms)':>12} {'naive (ms)':>11} {'speed-up':>9}"]
+    for device in available_devices():
+        for n in batch_sizes:
+            torch.manual_seed(0)
+            layer = MinibatchDiscrimination(a, b, c).to(device)
+            x = torch.randn(n, a, device=device, requires_grad=True)
+            ours = time_forward_backward(layer, x, repeats)
+            naive = time_forward_backward(functools.partial(naive_broadcast, layer), x, repeats)
+            lines.append(
+                f"{device.type:<7} {n:>5} {ours:>12.2f} {naive:>11.2f} {naive / ours:>8.1f}x"
+            )
+    return "\n".join(lines)
+
+
+def _main(args: argparse.Namespace) -> int:
+    print(f"A={args.a}, B={args.b}, C={args.c}; forward + backward, median of {args.repeats}")
+    print(run(tuple(args.n), args.a, args.b, args.c, args.repeats))
+    return 0
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``ganlab bench minibatch``."""
+    parser = subparsers.add_parser("minibatch", help="minibatch discrimination vs naive")
+    parser.add_argument("-n", type=int, nargs="+", default=[100, 500], help="batch sizes")
+    parser.add_argument("-a", type=int, default=250)
+    parser.add_argument("-b", type=int, default=100)
+    parser.add_argument("-c", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.set_defaults(func=_main)

@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from ganlab.data import ring_mixture
+from ganlab.experiments import compare_seeds, coverage_table, train_mnist_gan, train_toy_gan
+from ganlab.tricks import FeatureMatchingObjective
+
+SMALL = {"hidden": 16, "depth": 2, "batch_size": 32, "progress": False, "device": "cpu"}
+
+
+def test_train_toy_gan_is_reproducible_and_logs_coverage():
+    mix = ring_mixture()
+    a = train_toy_gan(mix, steps=20, seed=3, eval_every=10, eval_samples=100, **SMALL)
+    b = train_toy_gan(mix, steps=20, seed=3, eval_every=10, eval_samples=100, **SMALL)
+    assert a.history == b.history
+    assert [step for step, _ in a.metrics["coverage"]] == [0, 10, 20]
+
+
+def test_compare_seeds_and_its_table():
+    methods = {"vanilla": {}, "feature matching": {"g_objective": FeatureMatchingObjective()}}
+    results = compare_seeds(
+        ring_mixture(), methods, seeds=[0, 1], steps=5, eval_samples=50, **SMALL
+    )
+    assert [(r.method, r.seed) for r in results] == [
+        ("vanilla", 0),
+        ("vanilla", 1),
+        ("feature matching", 0),
+        ("feature matching", 1),
+    ]
+    table = coverage_table(results).splitlines()
+    assert len(table) == 3 and "modes covered (of 8)" in table[0]
+    modes = [r.coverage.modes_covered for r in results[:2]]
+    mean = sum(modes) / 2
+    assert f"{mean:.1f} ±" in table[1]
+
+
+def test_train_mnist_gan_on_a_few_images(device):
+    images = torch.rand(16, 1, 28, 28)
+    trainer = train_mnist_gan(
+        images, steps=2, batch_size=8, latent_dim=8, device=device, progress=False
+    )
+    assert trainer.sample(3).shape == (3, 1, 28, 28)
+    with pytest.raises(ValueError, match="28, 28"):
+        train_mnist_gan(torch.rand(4, 3, 32, 32), steps=1)
