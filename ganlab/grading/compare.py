@@ -114,6 +114,23 @@ def as_array(got: object, shape: tuple[int, ...], what: str) -> Tensor:
     return value
 
 
+def as_tensor(got: object, what: str = "the result") -> Tensor:
+    """``got``, a floating-point tensor of any shape, detached and on the CPU in its dtype.
+
+    For :func:`~ganlab.grading.mistakes.compare_with_mistakes`, which judges the shape itself
+    (so that an answer of a known wrong shape still gets its hint).  Tensor subclasses are
+    refused, as in :func:`compare_tensor`.
+
+    Raises:
+        CaseFailed: if it is not a floating-point torch.Tensor.
+    """
+    if type(got) is not Tensor:
+        raise CaseFailed(f"{what}: expected a torch.Tensor, got {type(got).__name__}")
+    if not got.is_floating_point():
+        raise CaseFailed(f"{what}: expected a floating-point tensor, got dtype {got.dtype}")
+    return got.detach().to("cpu")
+
+
 def _brief(obj: object) -> str:
     text = repr(obj)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,311 @@
+"""Graded cases of lesson 04 (``solutions/04_minibatch_discrimination.ipynb``): §3.2.
+
+M_i = f(x_i)·T ∈ R^{B×C}, T ∈ R^{A×B×C};  c_b(x_i, x_j) = exp(−||M_{i,b} − M_{j,b}||_1);
+o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j), without the official code's bias; the layer returns
+[f(x_i), o(x_i)].  The references are computed here, independently of :mod:`ganlab.tricks`:
+a loop over the examples i in float64, and autograd through it for the gradients.
+
+Exercise 04.2 asks for o without a Python loop over the examples.  Timing cannot tell a loop
+from broadcasting on a busy machine (and a loop over i alone is fast at N = 300), so the case
+counts torch calls (functions, tensor methods, operators) with a ``TorchFunctionMode`` at
+N = 300: broadcasting makes a few dozen whatever N, a loop at least one per example, and it
+is stopped at the limit, so even a double loop fails at once.  The answer must also carry a
+gradient, which rules out computing it out of the count's sight, in NumPy or Python floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import torch
+from torch import Tensor
+from torch.overrides import TorchFunctionMode
+
+from ganlab.grading.compare import as_tensor, compare_tensor, first_failure
+from ganlab.grading.core import Case, Exercise, Outcome, fail
+from ganlab.grading.mistakes import compare_with_mistakes
+
+Features = Callable[[Tensor], Tensor]  # m (N, B, C) -> o (N, B)
+LARGE_N = 300  # the batch of 04.2's vectorisation case
+OPERATION_LIMIT = LARGE_N  # torch calls allowed there: fewer than one per example
+
+
+def _normal(shape: tuple[int, ...], seed: int, scale: float = 1.0) -> Tensor:
+    """Float32 normal numbers of ``shape``, the same on every run."""
+    return scale * torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+def _m(n: int, b: int, c: int, seed: int) -> Tensor:
+    """(n, b, c) projected features M, scaled so that L1 distances are about 1 to 3."""
+    return _normal((n, b, c), seed, scale=0.5)
+
+
+def _reference(m: Tensor) -> Tensor:
+    """o_{i,b} = Σ_{j≠i} exp(−Σ_c |M_{i,b,c} − M_{j,b,c}|), a loop over the examples i."""
+    rows = []
+    for i in range(len(m)):
+        others = torch.cat([m[:i], m[i + 1 :]])  # (N − 1, B, C): every j ≠ i
+        distances = (m[i] - others).abs().sum(dim=2)  # (N − 1, B)
+        rows.append(torch.exp(-distances).sum(dim=0))  # (B,)
+    return torch.stack(rows)  # (N, B)
+
+
+def _mistakes(m: Tensor) -> dict[str, Tensor]:
+    """What the known mistakes give for o, by broadcasting over the pairs (i, j)."""
+    n = len(m)
+    diff = m.double()[:, None] - m.double()[None]  # (N, N, B, C): M_i − M_j
+    others = (1 - torch.eye(n, dtype=torch.float64))[:, :, None]  # (N, N, 1): j ≠ i
+    l1 = diff.abs().sum(dim=3)  # (N, N, B)
+
+    def over_others(closeness: Tensor) -> Tensor:  # (N, N, B) -> (N, B)
+        return (closeness * others).sum(dim=1)
+
+    o, l1_norm = over_others(torch.exp(-l1)), "the L1 norm, Σ_c |M_{i,b,c} − M_{j,b,c}|"
+    kernels = "you summed over the kernels instead of over the other examples: o(x_i)_b = "
+    return {
+        "you included the self term j = i, exp(0) = 1, so every entry is 1 too large: the "
+        "sum runs over the other examples, j ≠ i": torch.exp(-l1).sum(dim=1),
+        "you added the official code's bias of −1 per kernel: this exercise asks for the "
+        "bias-free formula o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j)": o - 1,
+        "you divided by N − 1, the number of other examples (the TensorFlow code's "
+        "normalisation): here o is the sum, not the mean": o / max(n - 1, 1),
+        f"you used the L2 distance: c_b uses {l1_norm}": over_others(torch.exp(-diff.norm(dim=3))),
+        f"you used the squared L2 distance: c_b uses {l1_norm}": over_others(
+            torch.exp(-diff.pow(2).sum(dim=3))
+        ),
+        f"you took the absolute value of the summed differences: c_b uses {l1_norm}": (
+            over_others(torch.exp(-diff.sum(dim=3).abs()))
+        ),
+        "the minus sign is missing: c_b = exp(−distance), close examples count most": (
+            over_others(torch.exp(l1))
+        ),
+        f"{kernels}Σ_(j≠i) c_b(x_i, x_j) has shape (N, B)": (torch.exp(-l1) * others).sum(2),
+        f"{kernels}Σ_(j≠i) c_b(x_i, x_j) has shape (N, B), and excludes the self term j = "
+        "i": torch.exp(-l1).sum(dim=2),
+    }
+
+
+def _signature(name: str, inputs: dict[str, Tensor]) -> str:
+    return f"{name}({', '.join(f'{k} of shape {tuple(x.shape)}' for k, x in inputs.items())})"
+
+
+def _value_case(
+    name: str,
+    reference: Callable[..., Tensor],
+    mistakes: Callable[..., dict[str, Tensor]],
+    *inputs: dict[str, Tensor],
+) -> Callable[[Callable[..., Tensor]], Outcome]:
+    """A case comparing the student's result on each input (name -> tensor) with ``reference``."""
+
+    def run(student: Callable[..., Tensor]) -> Outcome:
+        outcomes = []
+        for arguments in inputs:
+            what = _signature(name, arguments)
+            got = as_tensor(student(*(x.clone() for x in arguments.values())), what)
+            expected = reference(*(x.double() for x in arguments.values()))
+            wrong = partial(mistakes, *arguments.values())
+            outcomes.append(compare_with_mistakes(got, expected, wrong, what=what))
+        return first_failure(outcomes)
+
+    return run
+
+
+def _features_case(name: str, *inputs: Tensor) -> Callable[[Features], Outcome]:
+    return _value_case(name, _reference, _mistakes, *({"m": m} for m in inputs))
+
+
+def _features_cases(name: str, points: int, seed: int) -> tuple[Case, ...]:
+    """Random M of three shapes, then the self-exclusion: one example (o = 0), two identical
+    ones (o = 1), three identical ones and one far away (2, 2, 2, 0)."""
+    shapes = [(5, 3, 4), (2, 1, 1), (4, 6, 2)]
+    one, twin, triplet = (_m(1, 3, 2, seed + k) for k in range(3))
+    alike = one, twin.repeat(2, 1, 1), torch.cat([triplet.repeat(3, 1, 1), 50 + one])
+    return (
+        Case(
+            f"random M of shapes {', '.join(map(str, shapes))}: against a reference loop",
+            points,
+            _features_case(name, *(_m(*shape, seed + 3 + k) for k, shape in enumerate(shapes))),
+        ),
+        Case(
+            "self-exclusion: one example gives 0, two identical ones 1, three identical ones "
+            "and one far away 2, 2, 2, 0",
+            1,
+            _features_case(name, *alike),
+        ),
+    )
+
+
+def _gradient_case(
+    name: str, reference: Callable[..., Tensor], **inputs: Tensor
+) -> Callable[[Callable[..., Tensor]], Outcome]:
+    """A case comparing the gradients of Σ w ⊙ result (random weights w) with respect to each
+    input, by autograd through the student's function and through the reference."""
+
+    def run(student: Callable[..., Tensor]) -> Outcome:
+        what = _signature(name, inputs)
+        leaves = [x.clone().requires_grad_() for x in inputs.values()]
+        result = student(*leaves)
+        as_tensor(result, what)
+        if not result.requires_grad:
+            return fail(f"{what}: the result has no gradient; compute it with torch operations")
+        references = [x.double().requires_grad_() for x in inputs.values()]
+        expected = reference(*references)
+        if result.shape != expected.shape:
+            return compare_tensor(result, expected, what=what)
+        weights = torch.randn(expected.shape, generator=torch.Generator().manual_seed(0))
+        expected = torch.autograd.grad((expected * weights.double()).sum(), references)
+        got = torch.autograd.grad((result * weights).sum(), leaves, allow_unused=True)
+        outcomes = []
+        for label, gradient, reference_gradient in zip(inputs, got, expected, strict=True):
+            if gradient is None:
+                return fail(f"{what}: the result does not depend on {label}")
+            what_gradient = f"d (w · result) / d {label}"
+            outcomes.append(compare_tensor(gradient, reference_gradient, what=what_gradient))
+        return first_failure(outcomes)
+
+    return run
+
+
+class _TooManyOperations(Exception):
+    """Raised into the student's code to stop it at :data:`OPERATION_LIMIT` torch calls."""
+
+
+class _OperationCount(TorchFunctionMode):
+    """Counts the torch calls made while it is active, and stops the code past ``limit``."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+        self.count = 0
+
+    def __torch_function__(
+        self, func: Callable, types: object, args: tuple = (), kwargs: dict | None = None
+    ) -> object:
+        self.count += 1
+        if self.count > self.limit:
+            raise _TooManyOperations
+        return func(*args, **(kwargs or {}))
+
+
+def _vectorised_case(name: str, m: Tensor) -> Callable[[Features], Outcome]:
+    """A case for a large batch: the values, a gradient, and fewer torch calls than examples."""
+
+    def run(student: Features) -> Outcome:
+        what = _signature(name, {"m": m})
+        leaf = m.clone().requires_grad_()
+        counter = _OperationCount(OPERATION_LIMIT)
+        try:
+            with counter:
+                o = student(leaf)
+        except _TooManyOperations:  # the count says so below, also if the student caught it
+            pass
+        if counter.count > OPERATION_LIMIT:
+            return fail(
+                f"{what} made more than {OPERATION_LIMIT} torch operations, more than one per "
+                "example: is there a Python loop over the examples? Compute all pairs at once "
+                "by broadcasting m[:, None] (N, 1, B, C) against m[None] (1, N, B, C)"
+            )
+        got = as_tensor(o, what)
+        if not o.requires_grad:
+            return fail(
+                f"{what}: o has no gradient; compute it with torch operations on m (not in "
+                "NumPy or Python floats), so that D can be trained through it"
+            )
+        expected = _reference(m.double())
+        return compare_with_mistakes(got, expected, partial(_mistakes, m), what=what)
+
+    return run
+
+
+# ------------------------------------------------------------------------- 04.3: the layer
+
+
+def _project(x: Tensor, t: Tensor) -> Tensor:
+    """M_{i,b,c} = Σ_a x_{i,a} T_{a,b,c}: (N, A) and (A, B, C) to (N, B, C)."""
+    return torch.einsum("na,abc->nbc", x, t)
+
+
+def _layer_reference(x: Tensor, t: Tensor) -> Tensor:
+    return torch.cat([x, _reference(_project(x, t))], dim=1)  # (N, A + B)
+
+
+def _layer_mistakes(x: Tensor, t: Tensor) -> dict[str, Tensor]:
+    x, t = x.double(), t.double()
+    m = _project(x, t)
+    o = _reference(m)
+    n, (a, b, c) = len(x), t.shape
+    scrambled = (x @ t.reshape(a, b * c)).reshape(n, c, b).transpose(1, 2)  # (N, B, C)
+    mistakes = {
+        hint: torch.cat([x, wrong], dim=1)
+        for hint, wrong in _mistakes(m).items()
+        if wrong.shape == o.shape
+    }
+    mistakes.update(
+        {
+            "the output is [f(x_i), o(x_i)], in that order: x first, then o": torch.cat(
+                [o, x], dim=1
+            ),
+            "you returned o alone: the layer returns [f(x_i), o(x_i)], shape (N, A + B)": o,
+            "M_i = f(x_i)·T keeps T's (B, C) layout: reshape x @ T.reshape(A, B * C) to "
+            "(N, B, C), not to (N, C, B)": torch.cat([x, _reference(scrambled)], dim=1),
+        }
+    )
+    return mistakes
+
+
+def _layer_inputs(n: int, a: int, b: int, c: int, seed: int) -> dict[str, Tensor]:
+    """x (n, a) and T (a, b, c), scaled so that the L1 distances of M are about 1 to 3."""
+    return {"x": _normal((n, a), seed), "T": _normal((a, b, c), seed + 1, scale=0.3)}
+
+
+EXERCISES = (
+    Exercise(
+        "04.1",
+        "minibatch features with loops",
+        "minibatch_features_loop",
+        _features_cases("minibatch_features_loop", 2, seed=400),
+    ),
+    Exercise(
+        "04.2",
+        "minibatch features, vectorised",
+        "minibatch_features",
+        (
+            *_features_cases("minibatch_features", 1, seed=410),
+            Case(
+                "the gradient with respect to M: autograd through the reference loop",
+                1,
+                _gradient_case("minibatch_features", _reference, m=_m(5, 3, 2, 420)),
+            ),
+            Case(
+                f"a batch of N = {LARGE_N}, without a Python loop over the examples",
+                2,
+                _vectorised_case("minibatch_features", _m(LARGE_N, 4, 3, 421)),
+            ),
+        ),
+    ),
+    Exercise(
+        "04.3",
+        "the minibatch discrimination layer [x, o]",
+        "minibatch_layer",
+        (
+            Case(
+                "random x and T (N = 6, A = 5, B = 4, C = 3; and a batch of one): [x, o]",
+                1,
+                _value_case(
+                    "minibatch_layer",
+                    _layer_reference,
+                    _layer_mistakes,
+                    *(_layer_inputs(n, 5, 4, 3, seed) for n, seed in ((6, 430), (1, 432))),
+                ),
+            ),
+            Case(
+                "the gradients with respect to x and T",
+                1,
+                _gradient_case(
+                    "minibatch_layer", _layer_reference, **_layer_inputs(5, 4, 3, 2, 434)
+                ),
+            ),
+        ),
+    ),
+)
