@@ -36,11 +36,59 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "seeds": 2,
         },
     },
+    # feature matching: 2-D comparison over seeds, then MNIST sample grids
+    "03": {
+        "full": {
+            "steps": 6000,
+            "batch_size": 128,
+            "latent_dim": 16,
+            "eval_samples": 2500,
+            "seeds": 5,
+            "mnist_steps": 2000,
+            "mnist_samples": 100,
+        },
+        "quick": {
+            "steps": 100,
+            "batch_size": 64,
+            "latent_dim": 16,
+            "eval_samples": 300,
+            "seeds": 2,
+            "mnist_steps": 10,
+            "mnist_samples": 20,
+        },
+    },
+    # minibatch discrimination: as lesson 03, plus the cost of the layer as N grows
+    "04": {
+        "full": {
+            "steps": 6000,
+            "batch_size": 128,
+            "latent_dim": 16,
+            "minibatch_kernels": 16,
+            "kernel_dim": 5,
+            "eval_samples": 2500,
+            "seeds": 5,
+            "mnist_steps": 2000,
+            "mnist_samples": 100,
+            "cost_batch_sizes": (25, 50, 100, 200, 400),
+        },
+        "quick": {
+            "steps": 60,
+            "batch_size": 32,
+            "latent_dim": 16,
+            "minibatch_kernels": 4,
+            "kernel_dim": 3,
+            "eval_samples": 300,
+            "seeds": 2,
+            "mnist_steps": 10,
+            "mnist_samples": 20,
+            "cost_batch_sizes": (10, 20),
+        },
+    },
     # `ganlab bench modes`: vanilla vs feature matching vs minibatch discrimination
     "bench_modes": {
         "full": {
-            "steps": 4000,
-            "batch_size": 256,
+            "steps": 6000,
+            "batch_size": 128,
             "hidden": 128,
             "latent_dim": 16,
             "minibatch_kernels": 16,

@@ -156,7 +156,7 @@ def train_mnist_gan(
     seed: int = 0,
     batch_size: int = 64,
     latent_dim: int = 64,
-    lr: float = 2e-4,
+    lr: float = 5e-4,
     beta1: float = 0.5,
     d_objective: Objective = vanilla_discriminator_objective,
     g_objective: Objective = nonsaturating_generator_objective,
@@ -166,6 +166,8 @@ def train_mnist_gan(
     progress: bool | None = None,
 ) -> Trainer:
     """Train the course's small DCGAN (:class:`MNISTGenerator`, :class:`MNISTDiscriminator`).
+
+    The default lr is above DCGAN's 2e-4: the course's budgets are a few thousand steps.
 
     Args:
         images: (N, 1, 28, 28) training digits in [0, 1], e.g. from :func:`ganlab.data.mnist`.

@@ -86,7 +86,7 @@ class MLPDiscriminator(nn.Module):
 class MNISTGenerator(nn.Module):
     """A small DCGAN-style G: z (N, latent_dim) → digits (N, 1, 28, 28) with values in [0, 1]."""
 
-    def __init__(self, latent_dim: int = 64, width: int = 64):
+    def __init__(self, latent_dim: int = 64, width: int = 32):
         super().__init__()
         self.latent_dim = latent_dim
         self.width = width
@@ -117,8 +117,8 @@ class MNISTDiscriminator(nn.Module):
 
     def __init__(
         self,
-        width: int = 32,
-        hidden: int = 256,
+        width: int = 16,
+        hidden: int = 128,
         minibatch_kernels: int = 0,
         kernel_dim: int = 5,
         minibatch_normalize: bool = False,

@@ -87,7 +87,7 @@ def plot_samples_2d(
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize="small", markerscale=2)
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 

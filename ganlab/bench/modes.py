@@ -29,9 +29,9 @@ DATASETS = {
 def methods(hidden: int, depth: int, minibatch_kernels: int, kernel_dim: int) -> dict[str, dict]:
     """The three methods as keyword arguments of :func:`ganlab.experiments.train_toy_gan`.
 
-    Minibatch discrimination averages over the batch (``minibatch_normalize=True``): with
-    the paper's plain sum, D's last layer sees features of size ~N and the 2-D generators
-    we tried lost every mode (see the note of lesson 04).
+    Minibatch discrimination averages over the batch (``minibatch_normalize=True``, as the
+    official TensorFlow code): the paper's plain sum gives D's last layer features of size
+    ~N; lesson 04 compares the two.
     """
     return {
         "vanilla": {},
@@ -108,7 +108,8 @@ def _save(results: dict[str, list[SeedResult]], out: Path) -> None:
                 first.trainer.sample(1000).cpu(),
                 centers,
                 extent=float(centers.abs().max()) * 1.5,
-                title=f"{name}, {method}\nseed {first.seed}: {first.coverage}",
+                title=f"{name}, {method}\nseed {first.seed}: {first.coverage.modes_covered}/"
+                f"{first.coverage.num_modes} modes, {100 * first.coverage.high_quality:.0f}% HQ",
                 ax=ax,
             )
     fig.tight_layout()
