@@ -31,7 +31,7 @@ def test_mnist_nets_shapes_and_range(device, kernels):
     disc = MNISTDiscriminator(width=8, hidden=32, minibatch_kernels=kernels).to(device)
     images = gen(torch.randn(5, 16, device=device))
     assert images.shape == (5, 1, 28, 28)
-    assert 0 <= float(images.min()) and float(images.max()) <= 1
+    assert 0 <= float(images.min().detach()) and float(images.max().detach()) <= 1
     assert disc(images).shape == (5,) and disc.features(images).shape == (5, 32)
 
 
