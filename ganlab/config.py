@@ -60,7 +60,7 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
     # minibatch discrimination: as lesson 03, plus the cost of the layer as N grows
     "04": {
         "full": {
-            "steps": 6000,
+            "steps": 10_000,
             "batch_size": 128,
             "latent_dim": 16,
             "minibatch_kernels": 16,
@@ -87,7 +87,7 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
     # `ganlab bench modes`: vanilla vs feature matching vs minibatch discrimination
     "bench_modes": {
         "full": {
-            "steps": 6000,
+            "steps": 10_000,
             "batch_size": 128,
             "hidden": 128,
             "latent_dim": 16,
