@@ -66,8 +66,8 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "minibatch_kernels": 16,
             "kernel_dim": 5,
             "eval_samples": 2500,
-            "seeds": 5,
-            "mnist_steps": 2000,
+            "seeds": 3,  # `ganlab bench modes` runs 5; 3 keep the lesson under 10 min
+            "mnist_steps": 1000,
             "mnist_samples": 100,
             "cost_batch_sizes": (25, 50, 100, 200, 400),
         },

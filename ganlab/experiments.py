@@ -195,3 +195,42 @@ def train_mnist_gan(
         progress=progress,
     )
     return trainer.fit(steps)
+
+
+def compare_mnist(
+    images: torch.Tensor,
+    methods: Mapping[str, Mapping[str, object]],
+    *,
+    steps: int,
+    samples: int,
+    seed: int = 0,
+    include_real: bool = True,
+    **common: object,
+) -> dict[str, torch.Tensor]:
+    """Train the MNIST GAN once per method with the same seed and budget; draw samples.
+
+    Every method's samples come from the same noise seed, so differences between the
+    batches are the methods' and not the draw's.
+
+    Args:
+        images: (N, 1, 28, 28) training digits in [0, 1].
+        methods: ``{name: keyword arguments of train_mnist_gan}``.
+        samples: how many digits to draw from each trained generator.
+        include_real: put ``samples`` random training digits first, under "real digits",
+            as the reference a diverse generator should resemble.
+        common: keyword arguments of :func:`train_mnist_gan` for every method.
+
+    Returns:
+        ``{name: (samples, 1, 28, 28) digits on the CPU}``.
+    """
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    out: dict[str, torch.Tensor] = {}
+    if include_real:
+        order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+        out["real digits"] = images[order[:samples]].cpu()
+    for name, kwargs in methods.items():
+        trainer = train_mnist_gan(images, steps=steps, seed=seed, **common, **kwargs)
+        torch.manual_seed(seed + 1)
+        out[name] = trainer.sample(samples).cpu()
+    return out

@@ -163,3 +163,56 @@ def plot_curves(
     if len(curves) > 1:
         ax.legend()
     return ax
+
+
+def plot_seed_grid(
+    results: Sequence[object],
+    centers: Tensor | np.ndarray,
+    *,
+    extent: float = 3.0,
+    samples: int = 1000,
+    title: str = "",
+) -> plt.Figure:
+    """One panel per method (rows) and seed (columns) of 2-D samples over the true modes.
+
+    ``results`` are :class:`ganlab.experiments.SeedResult` objects (``method``, ``seed``,
+    ``coverage``, ``trainer``); each panel's title gives its modes covered and % high
+    quality, so the figure reads next to :func:`ganlab.experiments.coverage_table`.
+    """
+    if not results:
+        raise ValueError("expected at least one result, got none")
+    methods = list(dict.fromkeys(r.method for r in results))
+    seeds = list(dict.fromkeys(r.seed for r in results))
+    fig, axes = plt.subplots(
+        len(methods),
+        len(seeds),
+        figsize=(3.2 * len(seeds), 3.4 * len(methods)),
+        squeeze=False,
+    )
+    for r in results:
+        c = r.coverage
+        plot_samples_2d(
+            r.trainer.sample(samples).cpu(),
+            centers,
+            extent=extent,
+            ax=axes[methods.index(r.method), seeds.index(r.seed)],
+            title=f"{r.method}, seed {r.seed}\n{c.modes_covered}/{c.num_modes} modes, "
+            f"{100 * c.high_quality:.0f}% HQ",
+        )
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grids(
+    batches: Mapping[str, Tensor | np.ndarray], nrow: int = 10, *, subtitle: str = ""
+) -> plt.Figure:
+    """Several named image batches (N, C, H, W) side by side, one :func:`image_grid` each."""
+    if not batches:
+        raise ValueError("expected at least one batch of images, got none")
+    fig, axes = plt.subplots(1, len(batches), figsize=(6 * len(batches), 6), squeeze=False)
+    for ax, (name, images) in zip(axes[0], batches.items(), strict=True):
+        image_grid(images, nrow, title=f"{name}{subtitle}", ax=ax)
+    fig.tight_layout()
+    return fig

@@ -2,7 +2,13 @@ import pytest
 import torch
 
 from ganlab.data import ring_mixture
-from ganlab.experiments import compare_seeds, coverage_table, train_mnist_gan, train_toy_gan
+from ganlab.experiments import (
+    compare_mnist,
+    compare_seeds,
+    coverage_table,
+    train_mnist_gan,
+    train_toy_gan,
+)
 from ganlab.tricks import FeatureMatchingObjective
 
 SMALL = {"hidden": 16, "depth": 2, "batch_size": 32, "progress": False, "device": "cpu"}
@@ -42,3 +48,22 @@ def test_train_mnist_gan_on_a_few_images(device):
     assert trainer.sample(3).shape == (3, 1, 28, 28)
     with pytest.raises(ValueError, match="28, 28"):
         train_mnist_gan(torch.rand(4, 3, 32, 32), steps=1)
+
+
+def test_compare_mnist_same_seed_same_noise_and_real_digits_from_the_data():
+    images = torch.rand(16, 1, 28, 28)
+    small = {"steps": 2, "batch_size": 8, "latent_dim": 8, "progress": False, "device": "cpu"}
+    # two identical methods must give identical samples: same seed, same noise
+    out = compare_mnist(images, {"a": {}, "b": {}}, samples=5, **small)
+    assert list(out) == ["real digits", "a", "b"]
+    assert all(batch.shape == (5, 1, 28, 28) for batch in out.values())
+    torch.testing.assert_close(out["a"], out["b"], rtol=0, atol=0)
+    # the real digits are 5 distinct rows of the training set
+    flat = images.flatten(1)
+    rows = [int((flat == x.flatten()).all(dim=1).nonzero()) for x in out["real digits"]]
+    assert len(set(rows)) == 5
+    alone = compare_mnist(images, {"a": {}}, samples=5, include_real=False, **small)
+    assert list(alone) == ["a"]
+    torch.testing.assert_close(alone["a"], out["a"], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="samples"):
+        compare_mnist(images, {"a": {}}, samples=0, **small)

@@ -4,7 +4,12 @@ import math
 import pytest
 import torch
 
-from ganlab.metrics import class_histogram, mean_pairwise_distance, near_duplicate_fraction
+from ganlab.metrics import (
+    class_histogram,
+    diversity_table,
+    mean_pairwise_distance,
+    near_duplicate_fraction,
+)
 
 
 def test_mean_pairwise_distance_equals_a_loop_over_pairs():
@@ -40,3 +45,17 @@ def test_class_histogram_counts_argmax_in_batches():
     images = torch.cat([torch.full((3, 1, 2, 2), 0.0), torch.full((4, 1, 2, 2), 1.0)])
     counts = class_histogram(images, _ByMean(), batch_size=2)
     assert counts.tolist() == [3, 0, 0, 0, 0, 0, 0, 0, 0, 4]
+
+
+def test_diversity_table_rows_hold_the_two_measures():
+    gen = torch.Generator().manual_seed(0)
+    batches = {"spread": torch.rand(6, 1, 4, 4, generator=gen), "collapsed": torch.zeros(6, 3)}
+    lines = diversity_table(batches, threshold=0.5).splitlines()
+    assert "near-duplicates (< 0.5)" in lines[0]
+    assert len(lines) == 3
+    for line, (name, batch) in zip(lines[1:], batches.items(), strict=True):
+        distance, duplicates = (float(v) for v in line.split()[-2:])
+        assert line.startswith(name)
+        assert distance == pytest.approx(mean_pairwise_distance(batch), abs=0.005)
+        assert duplicates == pytest.approx(near_duplicate_fraction(batch, 0.5), abs=0.005)
+    assert lines[2].split()[-2:] == ["0.00", "1.00"]

@@ -2,6 +2,7 @@
 
 from ganlab.metrics.diversity import (
     class_histogram,
+    diversity_table,
     mean_pairwise_distance,
     near_duplicate_fraction,
 )
@@ -10,6 +11,7 @@ from ganlab.metrics.mode_coverage import ModeCoverage, mode_coverage
 __all__ = [
     "ModeCoverage",
     "class_histogram",
+    "diversity_table",
     "mean_pairwise_distance",
     "mode_coverage",
     "near_duplicate_fraction",

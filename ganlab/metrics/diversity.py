@@ -7,6 +7,8 @@ count how many samples fall into each class.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch import Tensor, nn
 
@@ -67,3 +69,21 @@ def class_histogram(
         counts += torch.bincount(logits.argmax(dim=1).cpu(), minlength=num_classes)
     classifier.train(was_training)
     return counts
+
+
+def diversity_table(samples: Mapping[str, Tensor], threshold: float = 2.0) -> str:
+    """A text table: per named batch (N, ...), mean pairwise distance and near-duplicates.
+
+    E.g. ``diversity_table({"real digits": real, "vanilla": fake})``; a collapsed batch
+    has a small distance and a large near-duplicate fraction.
+    """
+    width = max([len(name) for name in samples] + [10])
+    lines = [
+        f"{'':<{width}} {'mean pairwise distance':>22} {f'near-duplicates (< {threshold:g})':>24}"
+    ]
+    for name, batch in samples.items():
+        lines.append(
+            f"{name:<{width}} {mean_pairwise_distance(batch):>22.2f} "
+            f"{near_duplicate_fraction(batch, threshold):>24.2f}"
+        )
+    return "\n".join(lines)
