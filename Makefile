@@ -28,12 +28,15 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The quick profile trains throw-away classifiers: keep them out of the user's cache.
+TEST_CACHE := $(CURDIR)/.pytest_cache/ganlab
+
 unit: setup
-	GANLAB_PROFILE=quick $(PY) -m pytest tests
+	GANLAB_PROFILE=quick GANLAB_CACHE=$(TEST_CACHE) $(PY) -m pytest tests
 
 nbval: setup
-	GANLAB_PROFILE=quick MPLBACKEND=Agg $(PY) -m pytest -p no:cacheprovider \
-		--nbval-lax --nbval-current-env $(NOTEBOOK_DIRS)
+	GANLAB_PROFILE=quick GANLAB_CACHE=$(TEST_CACHE) MPLBACKEND=Agg $(PY) -m pytest \
+		-p no:cacheprovider --nbval-lax --nbval-current-env $(NOTEBOOK_DIRS)
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -84,6 +84,28 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "cost_batch_sizes": (10, 20),
         },
     },
+    # Inception score: the MNIST classifier(s), the pitfalls, then real digits, noise and
+    # vanilla / feature matching / minibatch discrimination generators over seeds and stages
+    "08": {
+        "full": {
+            "classifier_steps": 1000,
+            "eval_samples": 1000,
+            "gan_steps": 1200,
+            "stages": (0, 100, 300, 1200),
+            "seeds": 2,
+            "minibatch_kernels": 16,
+            "kernel_dim": 5,
+        },
+        "quick": {
+            "classifier_steps": 30,
+            "eval_samples": 200,
+            "gan_steps": 10,
+            "stages": (0, 5, 10),
+            "seeds": 2,
+            "minibatch_kernels": 4,
+            "kernel_dim": 3,
+        },
+    },
     # `ganlab bench modes`: vanilla vs feature matching vs minibatch discrimination
     "bench_modes": {
         "full": {
