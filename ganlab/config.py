@@ -106,6 +106,86 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "kernel_dim": 3,
         },
     },
+    # historical averaging: the piecewise game recap, then the 2-D GAN with the penalty on
+    # D, G or both, and the test-time averages (uniform, EMA) of the generator
+    "05": {
+        "full": {
+            "game_starts": 40,
+            "game_steps": 20_000,
+            "steps": 3000,
+            "batch_size": 128,
+            "latent_dim": 16,
+            "weights": (0.001, 0.1),
+            "ema_decay": 0.999,
+            "eval_every": 250,
+            "eval_samples": 2500,
+            "seeds": 4,
+        },
+        "quick": {
+            "game_starts": 10,
+            "game_steps": 2_000,
+            "steps": 40,
+            "batch_size": 32,
+            "latent_dim": 16,
+            "weights": (0.001, 0.1),
+            "ema_decay": 0.9,
+            "eval_every": 20,
+            "eval_samples": 300,
+            "seeds": 2,
+        },
+    },
+    # one-sided label smoothing: D's confidence and G's gradients on the ring, over seeds
+    "06": {
+        "full": {
+            "steps": 3000,
+            "batch_size": 128,
+            "latent_dim": 16,
+            "track_every": 250,
+            "track_samples": 1000,
+            "eval_samples": 2500,
+            "seeds": 4,
+            "strong_d_lr": 1e-2,
+            "strong_steps": 1500,
+            "strong_track_every": 50,
+        },
+        "quick": {
+            "steps": 40,
+            "batch_size": 32,
+            "latent_dim": 16,
+            "track_every": 20,
+            "track_samples": 200,
+            "eval_samples": 300,
+            "seeds": 2,
+            "strong_d_lr": 1e-2,
+            "strong_steps": 20,
+            "strong_track_every": 10,
+        },
+    },
+    # virtual batch norm: batchmate dependence, the cost, and MNIST generators BN vs VBN
+    "07": {
+        "full": {
+            "latent_dim": 64,
+            "batch_size": 64,
+            "reference_size": 64,
+            "probe_examples": 100,
+            "probe_batches": 5,
+            "timing_repeats": 30,
+            "mnist_steps": 1200,
+            "mnist_samples": 100,
+            "seeds": 2,
+        },
+        "quick": {
+            "latent_dim": 64,
+            "batch_size": 16,
+            "reference_size": 16,
+            "probe_examples": 10,
+            "probe_batches": 2,
+            "timing_repeats": 3,
+            "mnist_steps": 5,
+            "mnist_samples": 20,
+            "seeds": 1,
+        },
+    },
     # `ganlab bench modes`: vanilla vs feature matching vs minibatch discrimination
     "bench_modes": {
         "full": {

@@ -121,9 +121,12 @@ def compare_seeds(
     """
     results = []
     for name, kwargs in methods.items():
+        # callbacks given both for all methods and for one method are all used
+        callbacks = [*common.get("callbacks", ()), *kwargs.get("callbacks", ())]
+        merged = {**common, **kwargs, "callbacks": callbacks}
         for seed in seeds:
             trainer = train_toy_gan(
-                mixture, steps=steps, seed=seed, eval_samples=eval_samples, **common, **kwargs
+                mixture, steps=steps, seed=seed, eval_samples=eval_samples, **merged
             )
             torch.manual_seed(10_000 + seed)  # the evaluation sample, the same for every method
             final = mode_coverage(trainer.sample(eval_samples), mixture.centers, mixture.std)
@@ -164,6 +167,7 @@ def train_mnist_gan(
     callbacks: Sequence[Callback] = (),
     device: str | torch.device | None = None,
     progress: bool | None = None,
+    generator: Callable[[], nn.Module] | None = None,
 ) -> Trainer:
     """Train the course's small DCGAN (:class:`MNISTGenerator`, :class:`MNISTDiscriminator`).
 
@@ -172,6 +176,7 @@ def train_mnist_gan(
     Args:
         images: (N, 1, 28, 28) training digits in [0, 1], e.g. from :func:`ganlab.data.mnist`.
         discriminator: builds a custom D (e.g. with minibatch discrimination).
+        generator: builds a custom G (e.g. with virtual batch norm), called after seeding.
 
     Returns:
         The trained :class:`Trainer`; ``trainer.sample(n)`` gives (n, 1, 28, 28) digits.
@@ -179,10 +184,10 @@ def train_mnist_gan(
     if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
         raise ValueError(f"expected images of shape (N, 1, 28, 28), got {tuple(images.shape)}")
     seed_everything(seed)
-    generator = MNISTGenerator(latent_dim)
+    gen = generator() if generator is not None else MNISTGenerator(latent_dim)
     disc = discriminator() if discriminator is not None else MNISTDiscriminator()
     trainer = Trainer(
-        generator,
+        gen,
         disc,
         TensorSampler(images),
         d_objective=d_objective,

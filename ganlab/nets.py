@@ -12,6 +12,20 @@ from collections.abc import Callable
 from torch import Tensor, nn
 
 from ganlab.tricks.minibatch_discrimination import MinibatchDiscrimination
+from ganlab.tricks.virtual_batch_norm import VirtualBatchNorm
+
+NORMS = ("batch", "virtual", None)
+
+
+def _norm(kind: str | None, num_features: int, spatial: bool) -> nn.Module:
+    """BatchNorm (1d or 2d), :class:`VirtualBatchNorm`, or nothing (``None``)."""
+    if kind == "batch":
+        return nn.BatchNorm2d(num_features) if spatial else nn.BatchNorm1d(num_features)
+    if kind == "virtual":
+        return VirtualBatchNorm(num_features)
+    if kind is None:
+        return nn.Identity()
+    raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
 
 
 def _mlp(
@@ -84,18 +98,26 @@ class MLPDiscriminator(nn.Module):
 
 
 class MNISTGenerator(nn.Module):
-    """A small DCGAN-style G: z (N, latent_dim) → digits (N, 1, 28, 28) with values in [0, 1]."""
+    """A small DCGAN-style G: z (N, latent_dim) → digits (N, 1, 28, 28) with values in [0, 1].
 
-    def __init__(self, latent_dim: int = 64, width: int = 32):
+    ``norm`` picks the normalisation of its two hidden layers: ``"batch"`` (BatchNorm),
+    ``"virtual"`` (:class:`VirtualBatchNorm`; wrap the generator in
+    :class:`~ganlab.tricks.VirtualBatchNormGenerator` to give it a reference batch) or
+    ``None``.
+    """
+
+    def __init__(self, latent_dim: int = 64, width: int = 32, norm: str | None = "batch"):
         super().__init__()
         self.latent_dim = latent_dim
         self.width = width
         self.project = nn.Sequential(
-            nn.Linear(latent_dim, 2 * width * 7 * 7), nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU()
+            nn.Linear(latent_dim, 2 * width * 7 * 7),
+            _norm(norm, 2 * width * 7 * 7, spatial=False),
+            nn.ReLU(),
         )
         self.upsample = nn.Sequential(
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1),  # 7 → 14
-            nn.BatchNorm2d(width),
+            _norm(norm, width, spatial=True),
             nn.ReLU(),
             nn.ConvTranspose2d(width, 1, 4, 2, 1),  # 14 → 28
             nn.Sigmoid(),

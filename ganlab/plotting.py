@@ -188,6 +188,7 @@ def plot_seed_grid(
         len(seeds),
         figsize=(3.2 * len(seeds), 3.4 * len(methods)),
         squeeze=False,
+        layout="constrained",  # unlike tight_layout, leaves room for the suptitle
     )
     for r in results:
         c = r.coverage
@@ -201,7 +202,6 @@ def plot_seed_grid(
         )
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 

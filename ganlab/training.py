@@ -8,6 +8,7 @@ One training step optimises the minimax game of Goodfellow et al.:
 Objectives are callables ``objective(discriminator, real, fake) -> scalar loss`` (see
 :mod:`ganlab.losses`), so the tricks of the later lessons plug in without a new loop.
 Callbacks run after every step: ``callback(trainer)``; :func:`every` runs one every n steps.
+A callback with an ``attach(trainer)`` method is attached when the trainer is built.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class Trainer:
         lr, beta1: Adam settings used when no optimiser is given.
         batch_size: samples per step for real and generated batches.
         d_steps: D steps per G step (k in Goodfellow et al.).
-        callbacks: called as ``callback(trainer)`` after every step.
+        callbacks: called as ``callback(trainer)`` after every step; one with an
+            ``attach(trainer)`` method is attached here, once the models and optimisers exist.
         device: default :func:`ganlab.config.get_device`; the models are moved there.
         seed: if given, :func:`ganlab.config.seed_everything` is called here, seeding the
             batches and noise of training (seed before building the models as well for a
@@ -141,6 +143,10 @@ class Trainer:
         self.step = 0
         self.history: dict[str, list[float]] = {"step": [], "d_loss": [], "g_loss": []}
         self.metrics: dict[str, list[tuple[int, Any]]] = {}
+        for callback in self.callbacks:  # e.g. historical averaging wraps the objectives
+            attach = getattr(getattr(callback, "__wrapped__", callback), "attach", None)
+            if attach is not None:
+                attach(self)
 
     # -- one step -------------------------------------------------------------------------
     def sample(self, n: int) -> Tensor:

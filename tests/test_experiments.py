@@ -67,3 +67,24 @@ def test_compare_mnist_same_seed_same_noise_and_real_digits_from_the_data():
     torch.testing.assert_close(alone["a"], out["a"], rtol=0, atol=0)
     with pytest.raises(ValueError, match="samples"):
         compare_mnist(images, {"a": {}}, samples=0, **small)
+
+
+def test_compare_seeds_uses_common_and_per_method_callbacks_together():
+    calls = {"common": 0, "method": 0}
+
+    def counter(key):
+        def count(trainer):
+            calls[key] += 1
+
+        return count
+
+    compare_seeds(
+        ring_mixture(),
+        {"vanilla": {"callbacks": [counter("method")]}},
+        seeds=[0, 1],
+        steps=3,
+        eval_samples=50,
+        callbacks=[counter("common")],
+        **SMALL,
+    )
+    assert calls == {"common": 6, "method": 6}  # 2 seeds x 3 steps each

@@ -1,6 +1,35 @@
 """The paper's techniques (§3), one module each."""
 
 from ganlab.tricks.feature_matching import FeatureMatchingObjective, feature_matching_loss
+from ganlab.tricks.historical_averaging import HistoricalAveraging, HistoricalAveragingCallback
+from ganlab.tricks.label_smoothing import (
+    SmoothedDiscriminatorObjective,
+    confidence_tracker,
+    discriminator_confidence,
+    discriminator_loss,
+    optimal_discriminator,
+)
 from ganlab.tricks.minibatch_discrimination import MinibatchDiscrimination
+from ganlab.tricks.virtual_batch_norm import (
+    VirtualBatchNorm,
+    VirtualBatchNormGenerator,
+    batchmate_dependence,
+    reference_mode,
+)
 
-__all__ = ["FeatureMatchingObjective", "MinibatchDiscrimination", "feature_matching_loss"]
+__all__ = [
+    "FeatureMatchingObjective",
+    "HistoricalAveraging",
+    "HistoricalAveragingCallback",
+    "MinibatchDiscrimination",
+    "SmoothedDiscriminatorObjective",
+    "VirtualBatchNorm",
+    "VirtualBatchNormGenerator",
+    "batchmate_dependence",
+    "confidence_tracker",
+    "discriminator_confidence",
+    "discriminator_loss",
+    "feature_matching_loss",
+    "optimal_discriminator",
+    "reference_mode",
+]

@@ -1,0 +1,205 @@
+"""Graded cases of lesson 07 (``solutions/07_virtual_batch_normalization.ipynb``): §3.5.
+
+07.1: the reference statistics of a reference batch (B, C, H, W): per channel, the mean μ
+and the mean of squares ν over the batch and the positions.  07.2: the VBN normalisation
+of one example x (C, H, W) given them: with c = 1 / (B_ref + 1),
+
+    μ(x) = c · mean_hw(x) + (1 − c) μ,   ν(x) = c · mean_hw(x²) + (1 − c) ν,
+    x̂ = (x − μ(x)) / sqrt(ε + ν(x) − μ(x)²).
+
+The references are computed here, independently of :mod:`ganlab.tricks`, by loops over the
+channels and positions in float64; the B_ref = 0 case uses ``F.instance_norm`` as oracle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ganlab.grading.compare import as_tensor, first_failure
+from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
+from ganlab.grading.mistakes import compare_with_mistakes
+
+EPS = 1e-5
+
+
+def _normal(shape: tuple[int, ...], seed: int, scale: float = 1.0, shift: float = 0.0) -> Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return shift + scale * torch.randn(shape, generator=generator)
+
+
+def _channel_values(batch: Tensor, k: int) -> list[float]:
+    return batch[:, k].double().reshape(-1).tolist()
+
+
+def _statistics_reference(reference: Tensor) -> tuple[Tensor, Tensor]:
+    means, mean_squares = [], []
+    for k in range(reference.shape[1]):
+        values = _channel_values(reference, k)
+        means.append(sum(values) / len(values))
+        mean_squares.append(sum(v * v for v in values) / len(values))
+    return torch.tensor(means, dtype=torch.float64), torch.tensor(mean_squares, dtype=torch.float64)
+
+
+def _pair(got: object, what: str) -> tuple[Tensor, Tensor]:
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        raise CaseFailed(f"{what}: expected a tuple (mean, mean_sq), got {type(got).__name__}")
+    return as_tensor(got[0], f"{what}[0]"), as_tensor(got[1], f"{what}[1]")
+
+
+def _statistics_case(shape: tuple[int, ...], seed: int) -> Callable:
+    def run(student: Callable[[Tensor], object]) -> Outcome:
+        reference = _normal(shape, seed, 2.0, 1.0)
+        what = f"reference_statistics(reference of shape {shape})"
+        mean, mean_sq = _pair(student(reference.clone()), what)
+        expected_mean, expected_mean_sq = _statistics_reference(reference)
+        r = reference.double()
+        over = (0, 2, 3)
+        return first_failure(
+            [
+                compare_with_mistakes(
+                    mean,
+                    expected_mean,
+                    lambda: {
+                        "you averaged over the batch only: μ is per channel, over the batch "
+                        "and the positions, shape (C,)": r.mean(dim=0),
+                        "you averaged over everything: μ is per channel, shape (C,)": r.mean(),
+                    },
+                    what=f"{what}: the mean",
+                ),
+                compare_with_mistakes(
+                    mean_sq,
+                    expected_mean_sq,
+                    lambda: {
+                        "you returned the variance: the second statistic is the mean of "
+                        "squares, mean(x²)": r.var(dim=over, unbiased=False),
+                        "you returned the unbiased variance: the second statistic is the mean "
+                        "of squares, mean(x²)": r.var(dim=over),
+                        "you returned the square of the mean: the second statistic is the mean "
+                        "of squares, mean(x²)": r.mean(dim=over).pow(2),
+                    },
+                    what=f"{what}: the mean of squares",
+                ),
+            ]
+        )
+
+    return run
+
+
+# ------------------------------------------------------------------- 07.2 one example
+
+
+def _vbn_reference(x: Tensor, mean: Tensor, mean_sq: Tensor, size: int, eps: float) -> Tensor:
+    out = torch.empty(x.shape, dtype=torch.float64)
+    c = 1.0 / (size + 1)
+    for k in range(x.shape[0]):
+        values = x[k].double().reshape(-1).tolist()
+        mu = c * sum(values) / len(values) + (1 - c) * mean[k].item()
+        nu = c * sum(v * v for v in values) / len(values) + (1 - c) * mean_sq[k].item()
+        out[k] = (x[k].double() - mu) / math.sqrt(eps + nu - mu * mu)
+    return out
+
+
+def _vbn_mistakes(x: Tensor, mean: Tensor, mean_sq: Tensor, size: int, eps: float) -> dict:
+    x = x.double()
+    m, s = mean.double()[:, None, None], mean_sq.double()[:, None, None]
+    own, own_sq = x.mean(dim=(1, 2), keepdim=True), x.pow(2).mean(dim=(1, 2), keepdim=True)
+
+    def normalise(c: float, variance_mix: bool = False, eps_inside: bool = True) -> Tensor:
+        mu = c * own + (1 - c) * m
+        if variance_mix:
+            var = c * (own_sq - own**2) + (1 - c) * (s - m**2)
+        else:
+            var = c * own_sq + (1 - c) * s - mu**2
+        return (x - mu) / (torch.sqrt(eps + var) if eps_inside else torch.sqrt(var) + eps)
+
+    c = 1.0 / (size + 1)
+    return {
+        "you used c = 1/B_ref: x counts as one more member of the reference batch, so "
+        "c = 1/(B_ref + 1)": normalise(1.0 / size),
+        "you used the reference statistics alone: VBN mixes in the example's own, with "
+        "c = 1/(B_ref + 1)": normalise(0.0),
+        "you mixed the variances, c·var(x) + (1 − c)·var_ref: mix the means of squares, "
+        "ν(x) = c·mean(x²) + (1 − c)·ν, then var = ν(x) − μ(x)²": normalise(c, variance_mix=True),
+        "you added ε to the standard deviation: it goes inside the square root, "
+        "sqrt(ε + ν(x) − μ(x)²)": normalise(c, eps_inside=False),
+        "you swapped c and 1 − c: the example weighs c = 1/(B_ref + 1), the reference "
+        "1 − c": normalise(1 - c),
+    }
+
+
+def _vbn_case(shape: tuple[int, ...], size: int, seed: int, eps: float = EPS) -> Callable:
+    def run(student: Callable[..., Tensor]) -> Outcome:
+        x = _normal(shape, seed, 1.5, 0.5)
+        reference = _normal((size, *shape), seed + 1, 2.0, -1.0)
+        mean, mean_sq = _statistics_reference(reference)
+        what = f"vbn_normalize(x of shape {shape}, ref_mean, ref_mean_sq, ref_size={size})"
+        got = student(x.clone(), mean.float(), mean_sq.float(), size, eps)
+        return compare_with_mistakes(
+            as_tensor(got, what),
+            _vbn_reference(x, mean, mean_sq, size, eps),
+            lambda: _vbn_mistakes(x, mean, mean_sq, size, eps),
+            what=what,
+            rtol=1e-4,
+            atol=1e-5,
+        )
+
+    return run
+
+
+def _instance_norm_case(student: Callable[..., Tensor]) -> Outcome:
+    """With B_ref = 0 only the example's own statistics count: instance normalisation."""
+    x = _normal((3, 4, 4), 720, 2.0, 1.0)
+    what = "vbn_normalize(x (3, 4, 4), any reference statistics, ref_size=0)"
+    got = student(x.clone(), torch.full((3,), 7.0), torch.full((3,), 60.0), 0, EPS)
+    expected = F.instance_norm(x.double()[None], eps=EPS)[0]
+    return compare_with_mistakes(as_tensor(got, what), expected, dict, what=what, rtol=1e-4)
+
+
+def _gradient_case(student: Callable[..., Tensor]) -> Outcome:
+    x = _normal((2, 3, 3), 730, 1.0, 0.3)
+    reference = _normal((5, 2, 3, 3), 731)
+    mean, mean_sq = _statistics_reference(reference)
+    leaf = x.double().clone().requires_grad_()
+    what = "d sum(w · vbn_normalize(x, ...)) / d x for x (2, 3, 3), ref_size=5"
+    out = student(leaf, mean, mean_sq, 5, EPS)
+    as_tensor(out, what)
+    if not out.requires_grad:
+        return fail(f"{what}: the result has no gradient; use torch operations on x")
+    weights = _normal(tuple(x.shape), 732).double()
+    (gradient,) = torch.autograd.grad((out * weights).sum(), leaf)
+    oracle = x.double().clone().requires_grad_()  # autograd through the formula, vectorised
+    c = 1 / 6
+    mu = c * oracle.mean(dim=(1, 2), keepdim=True) + (1 - c) * mean[:, None, None]
+    nu = c * oracle.pow(2).mean(dim=(1, 2), keepdim=True) + (1 - c) * mean_sq[:, None, None]
+    expected_out = (oracle - mu) / torch.sqrt(EPS + nu - mu**2)
+    (expected,) = torch.autograd.grad((expected_out * weights).sum(), oracle)
+    return compare_with_mistakes(as_tensor(gradient, what), expected, dict, what=what, rtol=1e-6)
+
+
+EXERCISES = (
+    Exercise(
+        "07.1",
+        "virtual batch norm: the reference statistics",
+        "reference_statistics",
+        (
+            Case("a reference batch (6, 3, 4, 5)", 2, _statistics_case((6, 3, 4, 5), seed=700)),
+            Case("a reference batch (2, 5, 1, 1)", 1, _statistics_case((2, 5, 1, 1), seed=705)),
+        ),
+    ),
+    Exercise(
+        "07.2",
+        "virtual batch norm: normalising one example",
+        "vbn_normalize",
+        (
+            Case("x (3, 4, 5), B_ref = 8", 3, _vbn_case((3, 4, 5), 8, seed=710)),
+            Case("x (4, 2, 2), B_ref = 1, eps = 0.1", 1, _vbn_case((4, 2, 2), 1, 715, eps=0.1)),
+            Case("B_ref = 0: the example's own statistics (instance norm)", 1, _instance_norm_case),
+            Case("the gradient with respect to x", 2, _gradient_case),
+        ),
+    ),
+)
