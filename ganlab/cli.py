@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "bench": "ganlab.bench:add_cli",
     "grade": "ganlab.grading.cli:add_grade",
     "exercises": "ganlab.grading.cli:add_exercises",
+    "ssl": "ganlab.semisupervised.cli:add_cli",
 }
 
 

@@ -36,6 +36,34 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "seeds": 2,
         },
     },
+    # the xy game: figure run length, the alternating-invariant run, the lr grid
+    "01": {
+        "full": {"steps": 300, "invariant_steps": 10_000, "num_lrs": 25},
+        "quick": {"steps": 100, "invariant_steps": 1_000, "num_lrs": 6},
+    },
+    # the piecewise game: run length, starts, and the weight × lr sweep
+    "02": {
+        "full": {
+            "steps": 20_000,
+            "gd_steps": 5_000,
+            "grid_size": 12,
+            "num_starts": 100,
+            "sweep_steps": 20_000,
+            "sweep_starts": 40,
+            "sweep_weights": (0.03, 0.1, 0.2, 0.5, 1.0),
+            "sweep_lrs": (0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
+        },
+        "quick": {
+            "steps": 4_000,
+            "gd_steps": 2_000,
+            "grid_size": 7,
+            "num_starts": 30,
+            "sweep_steps": 3_000,
+            "sweep_starts": 10,
+            "sweep_weights": (0.1, 0.2, 1.0),
+            "sweep_lrs": (0.01, 0.05, 0.2),
+        },
+    },
     # feature matching: 2-D comparison over seeds, then MNIST sample grids
     "03": {
         "full": {
@@ -82,28 +110,6 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "mnist_steps": 10,
             "mnist_samples": 20,
             "cost_batch_sizes": (10, 20),
-        },
-    },
-    # Inception score: the MNIST classifier(s), the pitfalls, then real digits, noise and
-    # vanilla / feature matching / minibatch discrimination generators over seeds and stages
-    "08": {
-        "full": {
-            "classifier_steps": 1000,
-            "eval_samples": 1000,
-            "gan_steps": 1200,
-            "stages": (0, 100, 300, 1200),
-            "seeds": 2,
-            "minibatch_kernels": 16,
-            "kernel_dim": 5,
-        },
-        "quick": {
-            "classifier_steps": 30,
-            "eval_samples": 200,
-            "gan_steps": 10,
-            "stages": (0, 5, 10),
-            "seeds": 2,
-            "minibatch_kernels": 4,
-            "kernel_dim": 3,
         },
     },
     # historical averaging: the piecewise game recap, then the 2-D GAN with the penalty on
@@ -186,6 +192,33 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "seeds": 1,
         },
     },
+    # Inception score: the MNIST classifier(s), the pitfalls, then real digits, noise and
+    # vanilla / feature matching / minibatch discrimination generators over seeds and stages
+    "08": {
+        "full": {
+            "classifier_steps": 1000,
+            "eval_samples": 1000,
+            "gan_steps": 1200,
+            "stages": (0, 100, 300, 1200),
+            "seeds": 2,
+            "minibatch_kernels": 16,
+            "kernel_dim": 5,
+        },
+        "quick": {
+            "classifier_steps": 30,
+            "eval_samples": 200,
+            "gan_steps": 10,
+            "stages": (0, 5, 10),
+            "seeds": 2,
+            "minibatch_kernels": 4,
+            "kernel_dim": 3,
+        },
+    },
+    # semi-supervised K+1: same-run comparison (a) (b) (d) on the offline digits, sample grid
+    "09": {
+        "full": {"epochs": 60, "seeds": 1, "samples": 100},
+        "quick": {"epochs": 2, "seeds": 1, "samples": 20},
+    },
     # `ganlab bench modes`: vanilla vs feature matching vs minibatch discrimination
     "bench_modes": {
         "full": {
@@ -209,33 +242,10 @@ _SIZES: dict[str, dict[str, dict[str, object]]] = {
             "seeds": 1,
         },
     },
-    # the xy game: figure run length, the alternating-invariant run, the lr grid
-    "01": {
-        "full": {"steps": 300, "invariant_steps": 10_000, "num_lrs": 25},
-        "quick": {"steps": 100, "invariant_steps": 1_000, "num_lrs": 6},
-    },
-    # the piecewise game: run length, starts, and the weight × lr sweep
-    "02": {
-        "full": {
-            "steps": 20_000,
-            "gd_steps": 5_000,
-            "grid_size": 12,
-            "num_starts": 100,
-            "sweep_steps": 20_000,
-            "sweep_starts": 40,
-            "sweep_weights": (0.03, 0.1, 0.2, 0.5, 1.0),
-            "sweep_lrs": (0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
-        },
-        "quick": {
-            "steps": 4_000,
-            "gd_steps": 2_000,
-            "grid_size": 7,
-            "num_starts": 30,
-            "sweep_steps": 3_000,
-            "sweep_starts": 10,
-            "sweep_weights": (0.1, 0.2, 1.0),
-            "sweep_lrs": (0.01, 0.05, 0.2),
-        },
+    # `ganlab bench ssl`: (a)-(d) on the offline digits, epochs of 40 steps
+    "bench_ssl": {
+        "full": {"epochs": 150, "seeds": 3, "minibatch_kernels": 32},
+        "quick": {"epochs": 1, "seeds": 1, "minibatch_kernels": 8},
     },
 }
 

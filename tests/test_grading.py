@@ -101,10 +101,11 @@ def _correct_answers_of_every_lesson() -> dict[str, Callable]:
     """This file's correct answers and those of the other lessons' grading tests."""
     from test_grading_games import CORRECT as GAMES
     from test_grading_inception import CORRECT as INCEPTION
+    from test_grading_semisupervised import CORRECT as SEMISUPERVISED
     from test_grading_stability import CORRECT as STABILITY
     from test_grading_tricks import CORRECT as TRICKS
 
-    return {**CORRECT, **GAMES, **TRICKS, **STABILITY, **INCEPTION}
+    return {**CORRECT, **GAMES, **TRICKS, **STABILITY, **INCEPTION, **SEMISUPERVISED}
 
 
 ALL_CORRECT = _correct_answers_of_every_lesson()

@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "device": "ganlab.bench.device:add_cli",
     "modes": "ganlab.bench.modes:add_cli",
     "minibatch": "ganlab.bench.minibatch:add_cli",
+    "ssl": "ganlab.bench.ssl:add_cli",
 }
 
 

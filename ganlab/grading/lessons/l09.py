@@ -1,0 +1,292 @@
+"""Graded cases of lesson 09 (``solutions/09_semi_supervised.ipynb``): the K+1 classifier, §5.
+
+With l_{K+1} = 0 and Z(x) = Σ_k exp l_k(x):  D(x) = Z(x) / (Z(x) + 1), and
+L_unsupervised = −½ mean_i log D(x_i) − ½ mean_j log(1 − D(G(z_j))).  The references are
+computed here, independently of :mod:`ganlab.semisupervised`: in exact arithmetic with
+Python's ``math`` (log Z by a max-shifted sum), the gradients in closed form.  The
+large-logit cases break the naive Z / (Z + 1), whose exp overflows.  Exercise 09.3 (the
+class-balanced labelled subset) is graded on its properties, not on one particular
+shuffle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+
+import torch
+from torch import Tensor
+
+from ganlab.grading.compare import as_tensor, first_failure
+from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
+from ganlab.grading.mistakes import compare_with_mistakes
+
+Loss = Callable[[Tensor, Tensor], Tensor]  # (logits_unlabeled, logits_fake) -> a scalar
+
+
+def _logits(n: int, k: int, seed: int, scale: float = 2.0, shift: float = 0.0) -> Tensor:
+    """(n, k) float32 logits, the same on every run."""
+    return shift + scale * torch.randn(n, k, generator=torch.Generator().manual_seed(seed))
+
+
+def _lse(row: list[float]) -> float:
+    """log Σ_k exp(l_k) with the maximum factored out, so that no exp overflows."""
+    top = max(row)
+    return top + math.log(sum(math.exp(v - top) for v in row))
+
+
+def _log1p_exp(t: float) -> float:
+    """softplus(t) = log(1 + e^t), without overflow."""
+    return t + math.log1p(math.exp(-t)) if t > 0 else math.log1p(math.exp(t))
+
+
+def _sigmoid(t: float) -> float:
+    return 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t))
+
+
+def _loss_reference(unl: Tensor, fake: Tensor) -> Tensor:
+    """−log D = −LSE + softplus(LSE);  −log(1 − D) = softplus(LSE); halves of the means."""
+    real = [_log1p_exp(_lse(r)) - _lse(r) for r in unl.double().tolist()]
+    gen = [_log1p_exp(_lse(r)) for r in fake.double().tolist()]
+    return torch.tensor(
+        0.5 * sum(real) / len(real) + 0.5 * sum(gen) / len(gen), dtype=torch.float64
+    )
+
+
+def _softmax_rows(logits: Tensor) -> list[list[float]]:
+    rows = []
+    for row in logits.double().tolist():
+        lse = _lse(row)
+        rows.append([math.exp(v - lse) for v in row])
+    return rows
+
+
+def _loss_gradients(unl: Tensor, fake: Tensor) -> Tensor:
+    """Closed forms, stacked (N + M, K): ∂L/∂l_unl = −(1 − D) softmax / 2N and
+    ∂L/∂l_fake = D softmax / 2M, D = sigmoid(LSE) of that row."""
+    rows = []
+    for row, p in zip(unl.double().tolist(), _softmax_rows(unl), strict=True):
+        d = _sigmoid(_lse(row))
+        rows.append([-(1 - d) * q / (2 * len(unl)) for q in p])
+    for row, p in zip(fake.double().tolist(), _softmax_rows(fake), strict=True):
+        d = _sigmoid(_lse(row))
+        rows.append([d * q / (2 * len(fake)) for q in p])
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def _probability_reference(logits: Tensor) -> Tensor:
+    return torch.tensor([_sigmoid(_lse(r)) for r in logits.double().tolist()], dtype=torch.float64)
+
+
+# --------------------------------------------------------------------- the known mistakes
+
+
+def _lse64(x: Tensor) -> Tensor:
+    return torch.logsumexp(x.double(), dim=1)
+
+
+def _loss_mistakes(unl: Tensor, fake: Tensor) -> dict[str, Tensor]:
+    sp = torch.nn.functional.softplus
+    lu, lf = _lse64(unl), _lse64(fake)
+    return {
+        "you left out the ½: the loss is −½ E log D(x) − ½ E log(1 − D(G(z)))": (
+            -lu.mean() + sp(lu).mean() + sp(lf).mean()
+        ),
+        "the roles are swapped: unlabelled data should get −log D(x) = −LSE + softplus(LSE), "
+        "generated data −log(1 − D(G(z))) = softplus(LSE)": (
+            0.5 * (sp(lu).mean() - lf.mean() + sp(lf).mean())
+        ),
+        "the sign is flipped: D minimises −log D(x) − log(1 − D(G(z))), a positive number": -(
+            -0.5 * lu.mean() + 0.5 * sp(lu).mean() + 0.5 * sp(lf).mean()
+        ),
+        "you used the largest logit instead of log Z = logsumexp over the classes": (
+            -0.5 * unl.double().amax(1).mean()
+            + 0.5 * sp(unl.double().amax(1)).mean()
+            + 0.5 * sp(fake.double().amax(1)).mean()
+        ),
+    }
+
+
+def _probability_mistakes(logits: Tensor) -> dict[str, Tensor]:
+    x = logits.double()
+    return {
+        "that is 1 − D(x) = 1 / (Z + 1), the probability of the generated class": (
+            1 - torch.sigmoid(_lse64(x))
+        ),
+        "you used the largest logit instead of log Z = logsumexp over the classes": (
+            torch.sigmoid(x.amax(1))
+        ),
+        "you took the sum of the logits, not log Σ exp: Z = Σ_k exp l_k": (torch.sigmoid(x.sum(1))),
+    }
+
+
+# ------------------------------------------------------------------------------- the cases
+
+
+def _loss_value_case(*batches: tuple[Tensor, Tensor]) -> Callable[[Loss], Outcome]:
+    def run(student: Loss) -> Outcome:
+        outcomes = []
+        for unl, fake in batches:
+            what = f"unsupervised_loss(logits of shape {tuple(unl.shape)}, {tuple(fake.shape)})"
+            got = as_tensor(student(unl.clone(), fake.clone()), what)
+            outcomes.append(
+                compare_with_mistakes(
+                    got, _loss_reference(unl, fake), partial(_loss_mistakes, unl, fake), what=what
+                )
+            )
+        return first_failure(outcomes)
+
+    return run
+
+
+def _loss_gradient_case(unl: Tensor, fake: Tensor) -> Callable[[Loss], Outcome]:
+    def run(student: Loss) -> Outcome:
+        a, b = unl.clone().requires_grad_(), fake.clone().requires_grad_()
+        what = "d loss / d logits (unlabelled rows, then fake rows)"
+        loss = student(a, b)
+        if type(loss) is not Tensor or not loss.requires_grad:
+            return fail(f"{what}: the loss has no gradient; compute it with torch operations")
+        grads = torch.autograd.grad(loss.sum(), (a, b), allow_unused=True)
+        if any(g is None for g in grads):
+            return fail(f"{what}: the loss does not depend on both batches of logits")
+        got = torch.cat([g.detach() for g in grads])
+        # float32 answers through 1 / (Z + 1) lose a few digits: a looser tolerance
+        return compare_with_mistakes(
+            got, _loss_gradients(unl, fake), dict, what=what, rtol=1e-4, atol=1e-5
+        )
+
+    return run
+
+
+def _probability_case(*inputs: Tensor) -> Callable[[Callable[[Tensor], Tensor]], Outcome]:
+    def run(student: Callable[[Tensor], Tensor]) -> Outcome:
+        outcomes = []
+        for logits in inputs:
+            what = f"discriminator_probability(logits of shape {tuple(logits.shape)})"
+            got = as_tensor(student(logits.clone()), what)
+            outcomes.append(
+                compare_with_mistakes(
+                    got,
+                    _probability_reference(logits),
+                    partial(_probability_mistakes, logits),
+                    what=what,
+                )
+            )
+        return first_failure(outcomes)
+
+    return run
+
+
+def _huge() -> Tensor:
+    """Rows of logits around ±1000 and mixed: exp overflows float32 and float64 alike."""
+    rows = [[1000.0, 999.0, -3.0], [-1000.0, -1001.0, -999.0], [800.0, -800.0, 0.0]]
+    return torch.tensor(rows)
+
+
+# ---------------------------------------------------------------- 09.3: the labelled subset
+
+Subset = Callable[[Tensor, int, int], Tensor]  # (labels, per_class, seed) -> indices
+
+
+def _labels(seed: int, counts: tuple[int, ...]) -> Tensor:
+    """Labels with ``counts[c]`` examples of class c, in a shuffled order."""
+    labels = torch.cat([torch.full((n,), c) for c, n in enumerate(counts)])
+    return labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))]
+
+
+def _indices(student: Subset, labels: Tensor, per_class: int, seed: int) -> Tensor:
+    what = f"labeled_subset(labels of {len(labels)}, per_class={per_class}, seed={seed})"
+    got = student(labels.clone(), per_class, seed)
+    if type(got) is not Tensor or got.dtype != torch.int64 or got.ndim != 1:
+        raise CaseFailed(f"{what}: expected a 1-D int64 tensor of indices, got {got!r:.80}")
+    return got
+
+
+def _balanced_case(student: Subset) -> Outcome:
+    labels = _labels(900, (30, 25, 40, 33))
+    got = _indices(student, labels, 7, 0)
+    if len(got) != 4 * 7:
+        return fail(f"expected 4 classes × 7 = 28 indices, got {len(got)}")
+    if got.min() < 0 or got.max() >= len(labels):
+        return fail(f"indices must lie in 0..{len(labels) - 1}, got {got.min()}..{got.max()}")
+    if len(set(got.tolist())) != len(got):
+        return fail("some indices appear twice: each labelled example must be chosen once")
+    counts = torch.bincount(labels[got], minlength=4).tolist()
+    if counts != [7] * 4:
+        return fail(f"expected 7 examples of every class, got counts {counts} for classes 0..3")
+    return ok()
+
+
+def _seed_case(student: Subset) -> Outcome:
+    labels = _labels(901, (50, 50, 50))
+    first = _indices(student, labels, 5, 3)
+    if not torch.equal(first, _indices(student, labels, 5, 3)):
+        return fail("the same seed must give the same subset (seed your own random generator)")
+    others = [set(_indices(student, labels, 5, s).tolist()) for s in (4, 5, 6)]
+    if all(o == set(first.tolist()) for o in others):
+        return fail(
+            "seeds 3, 4, 5 and 6 all give the same subset: shuffle the indices with the seed "
+            "before taking the first per_class examples of each class"
+        )
+    return ok()
+
+
+def _too_few_case(student: Subset) -> Outcome:
+    labels = _labels(902, (10, 3, 10))
+    try:
+        got = student(labels.clone(), 5, 0)
+    except ValueError:
+        return ok()
+    except Exception as err:  # noqa: BLE001 — any other error is the student's to fix
+        return fail(f"raised {type(err).__name__} ({err}); expected a ValueError")
+    return fail(f"class 1 has 3 examples but per_class=5: expected a ValueError, got {got!r:.60}")
+
+
+EXERCISES = (
+    Exercise(
+        "09.1",
+        "the unsupervised K+1 loss from K logits",
+        "unsupervised_loss",
+        (
+            Case(
+                "random logits, N = 6 unlabelled and M = 9 fake: the value",
+                2,
+                _loss_value_case((_logits(6, 10, 910), _logits(9, 10, 911, shift=-1.0))),
+            ),
+            Case(
+                "the gradients with respect to both batches of logits: the closed form",
+                1,
+                _loss_gradient_case(_logits(5, 4, 912), _logits(7, 4, 913, scale=3.0)),
+            ),
+            Case(
+                "logits near ±1000 (exp overflows): still finite and right",
+                2,
+                _loss_value_case((_huge(), _huge().flip(0)), (_huge() * -1, _huge())),
+            ),
+        ),
+    ),
+    Exercise(
+        "09.2",
+        "D(x) = Z(x) / (Z(x) + 1)",
+        "discriminator_probability",
+        (
+            Case("random logits (8, 10)", 1, _probability_case(_logits(8, 10, 920, scale=3.0))),
+            Case(
+                "logits near ±1000: 1, 0, 1, with no nan",
+                1,
+                _probability_case(_huge(), _huge() * -1),
+            ),
+        ),
+    ),
+    Exercise(
+        "09.3",
+        "the class-balanced labelled subset",
+        "labeled_subset",
+        (
+            Case("per_class examples of every class, no repeats", 1, _balanced_case),
+            Case("the seed decides the subset, reproducibly", 1, _seed_case),
+            Case("too few examples of a class: ValueError", 1, _too_few_case),
+        ),
+    ),
+)

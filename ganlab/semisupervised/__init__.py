@@ -1,0 +1,49 @@
+"""Semi-supervised learning with a K+1-class discriminator (Salimans et al. 2016, §5)."""
+
+from ganlab.semisupervised.averaging import ExponentialMovingAverage
+from ganlab.semisupervised.losses import (
+    discriminator_probability,
+    generator_nonsaturating_loss,
+    kplus1_logits,
+    kplus1_supervised_loss,
+    kplus1_unsupervised_loss,
+    log_partition,
+    supervised_loss,
+    unsupervised_loss,
+)
+from ganlab.semisupervised.models import (
+    Discriminator,
+    GaussianNoise,
+    Generator,
+    ShiftBatchNorm,
+    WeightNormLinear,
+    data_dependent_init,
+    error_rate,
+    predict,
+)
+from ganlab.semisupervised.settings import GENERATOR_OBJECTIVES, EpochRecord, SSLConfig
+from ganlab.semisupervised.training import SemiSupervisedTrainer
+
+__all__ = [
+    "GENERATOR_OBJECTIVES",
+    "Discriminator",
+    "EpochRecord",
+    "ExponentialMovingAverage",
+    "GaussianNoise",
+    "Generator",
+    "SSLConfig",
+    "SemiSupervisedTrainer",
+    "ShiftBatchNorm",
+    "WeightNormLinear",
+    "data_dependent_init",
+    "discriminator_probability",
+    "error_rate",
+    "generator_nonsaturating_loss",
+    "kplus1_logits",
+    "kplus1_supervised_loss",
+    "kplus1_unsupervised_loss",
+    "log_partition",
+    "predict",
+    "supervised_loss",
+    "unsupervised_loss",
+]

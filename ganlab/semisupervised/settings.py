@@ -1,0 +1,59 @@
+"""The settings of the semi-supervised run (§5) and what each epoch records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ganlab.semisupervised.models import D_HIDDEN
+
+GENERATOR_OBJECTIVES = ("feature_matching", "minibatch", "none")
+
+
+@dataclass
+class SSLConfig:
+    """Hyperparameters, named and valued as in the official MNIST script.
+
+    ``generator_objective``: ``"feature_matching"`` (the paper's choice), ``"minibatch"``
+    (D gets a minibatch-discrimination layer, G the usual -log D(G(z))), or ``"none"``
+    (no generator, no unlabelled loss: plain supervised training on the labelled set).
+    """
+
+    labels: int = 100
+    generator_objective: str = "feature_matching"
+    lr: float = 0.003
+    beta1: float = 0.5
+    beta2: float = 0.999
+    # the official Adam divides by sqrt(v + 1e-8), i.e. about sqrt(v) + 1e-4 in torch's form
+    adam_eps: float = 1e-4
+    batch_size: int = 100
+    ema_rate: float = 1e-4
+    init_examples: int = 500
+    latent_dim: int = 100
+    hidden: tuple[int, ...] = D_HIDDEN
+    minibatch_kernels: int = 100
+    kernel_dim: int = 5
+
+    def __post_init__(self) -> None:
+        if self.generator_objective not in GENERATOR_OBJECTIVES:
+            raise ValueError(
+                f"generator_objective must be one of {GENERATOR_OBJECTIVES}, "
+                f"got {self.generator_objective!r}"
+            )
+        if self.labels < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"labels and batch_size must be >= 1, got {self.labels}, {self.batch_size}"
+            )
+        self.hidden = tuple(self.hidden)
+
+
+@dataclass
+class EpochRecord:
+    """What one epoch logged: test errors (fractions) of the averaged and the raw D."""
+
+    epoch: int
+    test_error: float
+    test_error_raw: float
+    loss_lab: float
+    loss_unl: float
+    loss_gen: float
+    seconds: float

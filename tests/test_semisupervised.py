@@ -1,0 +1,300 @@
+"""Tests of ganlab.semisupervised: K+1 losses, weight-norm init, parameter averaging."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from ganlab.semisupervised import (
+    Discriminator,
+    ExponentialMovingAverage,
+    GaussianNoise,
+    Generator,
+    WeightNormLinear,
+    data_dependent_init,
+    discriminator_probability,
+    generator_nonsaturating_loss,
+    kplus1_logits,
+    kplus1_supervised_loss,
+    kplus1_unsupervised_loss,
+    supervised_loss,
+    unsupervised_loss,
+)
+
+
+def _naive_unsupervised(unl: torch.Tensor, fake: torch.Tensor) -> float:
+    """-½ mean log D(x) - ½ mean log(1 - D(G(z))) in float64 with Python's math, by loop."""
+
+    def z(row):
+        return sum(math.exp(float(v)) for v in row)
+
+    real = [-math.log(z(r) / (z(r) + 1)) for r in unl]
+    gen = [-math.log(1 / (z(r) + 1)) for r in fake]
+    return 0.5 * sum(real) / len(real) + 0.5 * sum(gen) / len(gen)
+
+
+def test_unsupervised_loss_matches_the_definition_by_loop(device):
+    gen = torch.Generator().manual_seed(0)
+    unl = torch.randn(7, 10, generator=gen, dtype=torch.float64) * 3
+    fake = torch.randn(5, 10, generator=gen, dtype=torch.float64) * 3
+    got = unsupervised_loss(unl.to(device), fake.to(device))
+    assert abs(float(got) - _naive_unsupervised(unl, fake)) < 1e-12
+
+
+def test_losses_equal_the_explicit_k_plus_1_softmax(device):
+    gen = torch.Generator().manual_seed(1)
+    unl = torch.randn(16, 10, generator=gen, dtype=torch.float64).to(device) * 4
+    fake = torch.randn(12, 10, generator=gen, dtype=torch.float64).to(device) * 4
+    labels = torch.randint(10, (16,), generator=gen).to(device)
+    torch.testing.assert_close(
+        unsupervised_loss(unl, fake),
+        kplus1_unsupervised_loss(kplus1_logits(unl), kplus1_logits(fake)),
+    )
+    torch.testing.assert_close(
+        supervised_loss(unl, labels), kplus1_supervised_loss(kplus1_logits(unl), labels)
+    )
+    p_generated = torch.softmax(kplus1_logits(unl), dim=1)[:, -1]  # p(y = K+1 | x)
+    torch.testing.assert_close(discriminator_probability(unl), 1 - p_generated)
+
+
+def test_shifting_the_k_plus_1_logits_changes_nothing():
+    """The over-parameterisation: l_{K+1} = 0 loses nothing, any common shift is invisible."""
+    gen = torch.Generator().manual_seed(2)
+    unl, fake = torch.randn(6, 11, generator=gen), torch.randn(6, 11, generator=gen)
+    shift = torch.randn(6, 1, generator=gen)
+    torch.testing.assert_close(
+        kplus1_unsupervised_loss(unl, fake), kplus1_unsupervised_loss(unl + shift, fake - shift)
+    )
+    pinned = kplus1_unsupervised_loss(unl - unl[:, -1:], fake - fake[:, -1:])
+    torch.testing.assert_close(
+        pinned, unsupervised_loss(unl[:, :-1] - unl[:, -1:], fake[:, :-1] - fake[:, -1:])
+    )
+
+
+@pytest.mark.parametrize("scale", [1000.0, -1000.0])
+def test_stable_at_huge_logits(scale):
+    logits = torch.full((4, 10), scale, requires_grad=True)
+    loss = unsupervised_loss(logits, logits)
+    loss.backward()
+    loss = loss.detach()
+    assert torch.isfinite(loss) and torch.isfinite(logits.grad).all()
+    lse = scale + math.log(10)
+    # closed forms: softplus(t) = t for t ≫ 0 and 0 for t ≪ 0
+    expected = 0.5 * lse if scale > 0 else 0.5 * -lse
+    assert abs(float(loss) - expected) < 1e-3
+    p = discriminator_probability(logits.detach())
+    assert torch.equal(p, torch.full((4,), 1.0 if scale > 0 else 0.0))
+    g = generator_nonsaturating_loss(logits.detach())
+    assert math.isfinite(float(g))
+
+
+def test_loss_validation_messages():
+    with pytest.raises(ValueError, match="shape \\(N, K\\)"):
+        unsupervised_loss(torch.zeros(3), torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="same number of classes"):
+        unsupervised_loss(torch.zeros(3, 10), torch.zeros(3, 9))
+    with pytest.raises(ValueError, match="labels must have shape"):
+        supervised_loss(torch.zeros(3, 10), torch.zeros(4, dtype=torch.long))
+
+
+def test_weight_norm_linear_is_g_times_v_over_norm():
+    layer = WeightNormLinear(6, 4, train_scale=False)
+    v, g = layer.weight_v.detach(), layer.weight_g.detach()
+    expected = g * v / v.norm(dim=1, keepdim=True)
+    torch.testing.assert_close(layer.weight, expected)
+    assert not layer.weight_g.requires_grad and layer.weight_v.requires_grad
+    assert WeightNormLinear(6, 4).weight_g.requires_grad
+
+
+def test_data_dependent_init_standardises_every_pre_activation():
+    torch.manual_seed(0)
+    disc = Discriminator(hidden=(64, 32, 16))
+    x = torch.rand(300, 1, 28, 28)
+    torch.manual_seed(1)
+    data_dependent_init(disc, x)
+    pre = []
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, out: pre.append(out.double()))
+        for m in disc.modules()
+        if isinstance(m, WeightNormLinear)
+    ]
+    torch.manual_seed(1)  # the same noise draws as during the init pass
+    disc(x)
+    for h in hooks:
+        h.remove()
+    assert len(pre) == 4
+    for out in pre:
+        torch.testing.assert_close(
+            out.mean(0), torch.zeros(out.shape[1], dtype=torch.float64), atol=1e-4, rtol=0
+        )
+        torch.testing.assert_close(
+            out.var(0, unbiased=False),
+            torch.ones(out.shape[1], dtype=torch.float64),
+            atol=1e-3,
+            rtol=0,
+        )
+
+
+def test_noise_only_in_training_mode():
+    noise = GaussianNoise(0.5)
+    x = torch.zeros(2000)
+    assert abs(float(noise(x).std()) - 0.5) < 0.05
+    noise.eval()
+    assert torch.equal(noise(x), x)
+    disc = Discriminator(hidden=(8, 8)).eval()
+    x = torch.rand(3, 784)
+    assert torch.equal(disc(x), disc(x))
+
+
+def test_generator_shapes_and_range():
+    gen = Generator(latent_dim=7)
+    z = gen.sample_latent(5)
+    assert z.min() >= 0 and z.max() <= 1
+    with torch.no_grad():
+        x = gen(z)
+    assert x.shape == (5, 1, 28, 28) and float(x.min()) > 0 and float(x.max()) < 1
+    with pytest.raises(ValueError, match=r"\(N, 7\)"):
+        gen(torch.rand(5, 6))
+
+
+@pytest.mark.parametrize("warmup", [False, True])
+def test_ema_matches_a_naive_loop(warmup):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    rate = 0.01
+    ema = ExponentialMovingAverage(model, rate, warmup=warmup)
+    expected = [p.detach().double().clone() for p in model.parameters()]
+    for t in range(1000):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn_like(p))
+        ema.update(model)
+        # TensorFlow's num_updates rule: decay = min(1 - rate, (1 + t) / (10 + t))
+        decay = min(1 - rate, (1 + t) / (10 + t)) if warmup else 1 - rate
+        expected = [
+            decay * a + (1 - decay) * p.detach().double()
+            for a, p in zip(expected, model.parameters(), strict=True)
+        ]
+    for avg, exp in zip(ema.model.parameters(), expected, strict=True):
+        torch.testing.assert_close(avg.double(), exp, rtol=1e-5, atol=1e-5)  # float32 steps
+    assert ema.current_rate() == rate  # 9 / (10 + 1000) < 0.01
+    with pytest.raises(ValueError, match="rate must be in"):
+        ExponentialMovingAverage(model, 0.0)
+
+
+# ------------------------------------------------------------------ training, checkpoints, CLI
+
+SMALL = {"hidden": (64, 32), "batch_size": 50, "latent_dim": 16, "init_examples": 100}
+
+
+def _digits(n_train: int = 1000):
+    from ganlab.data import mnist
+
+    train_x, train_y = mnist("train", "offline")
+    test_x, test_y = mnist("test", "offline")
+    keep = torch.arange(0, len(train_x), len(train_x) // n_train)[:n_train]
+    return train_x[keep], train_y[keep], test_x, test_y
+
+
+@pytest.mark.parametrize("objective", ["feature_matching", "minibatch", "none"])
+def test_resuming_from_a_checkpoint_continues_the_same_run(tmp_path, objective):
+    from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig
+
+    data = _digits(400)
+    config = SSLConfig(labels=20, generator_objective=objective, minibatch_kernels=4, **SMALL)
+    straight = SemiSupervisedTrainer(*data, config, seed=3, device="cpu").fit(2)
+    first = SemiSupervisedTrainer(*data, config, seed=3, device="cpu").fit(1)
+    first.save(tmp_path / "ckpt.pt")
+    torch.manual_seed(123)  # resuming must restore the random state, whatever it is now
+    resumed = SemiSupervisedTrainer(*data, config, seed=3, device="cpu")
+    assert resumed.resume(tmp_path / "ckpt.pt") and resumed.epoch == 1
+    resumed.fit(2)
+    for a, b in zip(straight.state_dict()["ema"]["model"].values(),
+                    resumed.state_dict()["ema"]["model"].values(), strict=True):  # fmt: skip
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert [r.test_error for r in straight.history] == [r.test_error for r in resumed.history]
+    other = SemiSupervisedTrainer(*data, config, seed=4, device="cpu")
+    with pytest.raises(ValueError, match="seed"):
+        other.resume(tmp_path / "ckpt.pt")
+
+
+def test_cli_writes_result_json_and_resumes(tmp_path, capsys):
+    import json
+
+    from ganlab.cli import main
+
+    args = ["ssl", "--labels", "100", "--data", "offline", "--seed", "1"]
+    args += ["--generator-objective", "none", "--out", str(tmp_path), "--no-progress"]
+    assert main([*args, "--epochs", "1"]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert {"test_error", "test_error_raw", "epochs", "labels", "seed", "seconds"} <= set(result)
+    assert 0 <= result["test_error"] <= 1 and 0 <= result["test_error_raw"] <= 1
+    assert (result["epochs"], result["labels"], result["seed"]) == (1, 100, 1)
+    assert result["seconds"] > 0 and (tmp_path / "checkpoint.pt").exists()
+    assert main([*args, "--epochs", "2"]) == 0
+    assert "resumed from" in capsys.readouterr().out
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["epochs"] == 2 and len(result["history"]) == 2
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temporary files
+
+
+def test_labelled_batches_tile_a_class_balanced_set():
+    from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig
+
+    data = _digits(400)
+    trainer = SemiSupervisedTrainer(*data, SSLConfig(labels=20, **SMALL), seed=0, device="cpu")
+    assert torch.bincount(data[1][trainer.labeled]).tolist() == [2] * 10
+    batches = list(trainer._batches())
+    assert len(batches) == trainer.steps_per_epoch == 400 // 50
+    labelled = torch.cat([lab for lab, _, _ in batches])
+    assert set(labelled.tolist()) == set(trainer.labeled.tolist())
+    counts = torch.bincount(labelled, minlength=400)[trainer.labeled]
+    assert counts.max() - counts.min() <= 1  # every labelled example as often as the others
+    unl = torch.cat([u for _, u, _ in batches])
+    assert len(set(unl.tolist())) == 400  # one pass over the unlabelled set
+
+
+def test_bench_table_reports_mean_std_and_the_ratio():
+    from ganlab.bench.ssl import VARIANTS, VariantResult, table
+
+    results = [
+        VariantResult(v, errors=e, raw_errors=e, seconds=[10.0, 20.0])
+        for v, e in zip(VARIANTS, ([0.2, 0.3], [0.06, 0.08], [0.1, 0.1], [0.05, 0.07]), strict=True)
+    ]
+    text = table(results)
+    assert "| (b) K+1 + feature matching | 7.00 ± 1.41 | 7.00 | 15 |" in text
+    assert "(b) / (d) = 1.17" in text
+
+
+def test_ssl_commands_are_registered():
+    from ganlab.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["ssl", "--epochs", "3", "--generator-objective", "minibatch"])
+    assert (args.epochs, args.generator_objective, args.labels, args.data) == (
+        3,
+        "minibatch",
+        100,
+        "offline",
+    )
+    args = parser.parse_args(["bench", "ssl", "--quick", "--seeds", "2"])
+    assert args.quick and args.seeds == 2
+
+
+def test_misclassified_figure_shows_only_the_errors():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ganlab.semisupervised.plots import plot_misclassified
+
+    images = torch.rand(12, 1, 28, 28)
+    labels = torch.arange(12) % 10
+    predicted = labels.clone()
+    predicted[[2, 5, 7]] = 9 - labels[[2, 5, 7]]
+    fig = plot_misclassified(images, labels, predicted, ncol=5)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["2 → 7", "5 → 4", "7 → 2"]
+    with pytest.raises(ValueError, match="as many images"):
+        plot_misclassified(images, labels[:5], predicted)
