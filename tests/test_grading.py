@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib
 import io
 import json
 import subprocess
@@ -85,30 +86,75 @@ NAIVE = {"00.1": _naive_discriminator, "00.2": _naive_minimax, "00.3": _naive_no
 # ---------------------------------------------------------------------------- graded cases
 
 
-def test_lesson_00_has_four_exercises_worth_ten_points() -> None:
-    exercises = lesson_exercises("00")
-    assert [e.id for e in exercises] == ["00.1", "00.2", "00.3", "00.4"]
-    assert [e.target for e in exercises] == [
+# the exercises' function names in order (the other lessons' lists are in their test files)
+TARGETS = {
+    "00": [
         "discriminator_loss",
         "generator_loss_minimax",
         "generator_loss_nonsaturating",
         "saturation_gradients",
     ]
+}
+LESSON_TESTS = (
+    "test_grading_games",
+    "test_grading_tricks",
+    "test_grading_stability",
+    "test_grading_inception",
+    "test_grading_semisupervised",
+)
+
+
+def _merged(name: str) -> dict:
+    """The dicts called ``name`` of every lesson's grading tests, merged (keys must not clash)."""
+    merged = dict(globals().get(name, {}))
+    for module in LESSON_TESTS:
+        part = getattr(importlib.import_module(module), name)
+        assert not merged.keys() & part.keys(), f"{module}.{name} repeats keys"
+        merged.update(part)
+    return merged
+
+
+ALL_CORRECT: dict[str, Callable] = _merged("CORRECT")
+ALL_WRONG: dict[str, tuple] = _merged("WRONG")  # name -> (id, answer, hints, failing cases)
+ALL_TARGETS: dict[str, list[str]] = _merged("TARGETS")
+
+
+def test_every_lesson_has_graded_exercises() -> None:
+    lessons = sorted(p.stem[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(ALL_TARGETS) == lessons
+
+
+@pytest.mark.parametrize("lesson", sorted(ALL_TARGETS))
+def test_each_lesson_is_worth_ten_points(lesson: str) -> None:
+    exercises = lesson_exercises(lesson)
+    assert [e.id for e in exercises] == [f"{lesson}.{k}" for k in range(1, len(exercises) + 1)]
+    assert [e.target for e in exercises] == ALL_TARGETS[lesson]
     assert sum(e.max_score for e in exercises) == 10
 
 
-def _correct_answers_of_every_lesson() -> dict[str, Callable]:
-    """This file's correct answers and those of the other lessons' grading tests."""
-    from test_grading_games import CORRECT as GAMES
-    from test_grading_inception import CORRECT as INCEPTION
-    from test_grading_semisupervised import CORRECT as SEMISUPERVISED
-    from test_grading_stability import CORRECT as STABILITY
-    from test_grading_tricks import CORRECT as TRICKS
+@pytest.mark.parametrize("lesson", sorted(ALL_TARGETS))
+def test_unattempted_exercises_are_not_attempted(lesson: str) -> None:
+    def stub(*args: object) -> None:
+        raise NotImplementedError()
 
-    return {**CORRECT, **GAMES, **TRICKS, **STABILITY, **INCEPTION, **SEMISUPERVISED}
+    for exercise in lesson_exercises(lesson):
+        assert run_cases(exercise, stub).status == "not_attempted", exercise.id
 
 
-ALL_CORRECT = _correct_answers_of_every_lesson()
+@pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")  # 03's paired losses
+@pytest.mark.parametrize("mistake", sorted(ALL_WRONG))
+def test_a_known_mistake_fails_its_cases_with_a_hint(mistake: str) -> None:
+    exercise_id, answer, hints, failing = ALL_WRONG[mistake]
+    result = run_cases(get_exercise(exercise_id), answer)
+    assert result.status == "failed"
+    assert [i for i, c in enumerate(result.cases) if not c.passed] == failing, result.report()
+    for index in failing:
+        message = result.cases[index].message
+        hint = hints if isinstance(hints, str) else hints[index]
+        if hint is None:  # a failure no known mistake explains: the comparison alone
+            assert "expected" in message, message
+        else:
+            assert hint in message.splitlines()[-1], result.report()
 
 
 @pytest.mark.parametrize("exercise_id", sorted(ALL_CORRECT))
@@ -126,6 +172,25 @@ def test_unstable_losses_fail_only_the_stability_case(exercise_id: str) -> None:
     assert result.score == result.max_score - 1
     assert len(failed) == 1 and "stability" in failed[0].name
     assert "non-finite" in failed[0].message and "±1000" in result.report()
+
+
+def test_no_hint_when_only_the_non_finite_entries_are_wrong() -> None:
+    """A naive answer that overflows to nan but is right elsewhere matches every mistake
+    there too; it must get the stability message, not a convention's hint."""
+    from ganlab.grading.mistakes import compare_with_mistakes
+
+    expected = torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64)
+    naive = torch.tensor([float("nan"), 0.0, float("nan")], dtype=torch.float64)
+    mistakes = {"a convention hint": torch.tensor([0.5, 0.0, 0.5], dtype=torch.float64)}
+    outcome = compare_with_mistakes(naive, expected, lambda: mistakes, what="p")
+    assert not outcome.passed
+    assert "a convention hint" not in outcome.message and "\n" not in outcome.message
+    # an answer that is the mistake where finite, and wrong there, still gets the hint
+    half = torch.tensor([0.5, 0.0, float("nan")], dtype=torch.float64)
+    assert (
+        "a convention hint"
+        in compare_with_mistakes(half, expected, lambda: mistakes, what="p").message
+    )
 
 
 def test_sign_error_reports_expected_and_got_values() -> None:

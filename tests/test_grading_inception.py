@@ -8,11 +8,10 @@ mistake must fail the cases it breaks, and only those, with a hint that names it
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 from torch import Tensor
 
-from ganlab.grading import get_exercise, lesson_exercises
+from ganlab.grading import get_exercise
 from ganlab.grading.core import ExerciseResult, run_cases
 from ganlab.metrics import inception_score
 from ganlab.metrics.inception_score import split_scores
@@ -129,6 +128,10 @@ def _per_split(fn, p: Tensor, s: int) -> Tensor:
     return torch.stack([fn(g) for g in torch.tensor_split(p, _cuts(p, s))])
 
 
+# the exercises' function names in order, per lesson (tests/test_grading.py checks them)
+TARGETS = {"08": ["split_scores", "bound_inputs", "fixed_score"]}
+
+
 def _failed(result: ExerciseResult) -> list[int]:
     return [i for i, case in enumerate(result.cases) if not case.passed]
 
@@ -136,40 +139,7 @@ def _failed(result: ExerciseResult) -> list[int]:
 # ------------------------------------------------------------------------------ the tests
 
 
-def test_the_lesson_is_worth_ten_points() -> None:
-    exercises = lesson_exercises("08")
-    assert [e.target for e in exercises] == ["split_scores", "bound_inputs", "fixed_score"]
-    assert sum(e.max_score for e in exercises) == 10
-
-
-@pytest.mark.parametrize("exercise_id", sorted(CORRECT))
-def test_correct_answers_pass(exercise_id: str) -> None:
-    result = run_cases(get_exercise(exercise_id), CORRECT[exercise_id])
-    assert result.status == "passed", result.report()
-
-
-@pytest.mark.parametrize("mistake", sorted(WRONG))
-def test_a_known_mistake_fails_its_cases_with_a_hint(mistake: str) -> None:
-    exercise_id, answer, hints, failing = WRONG[mistake]
-    result = run_cases(get_exercise(exercise_id), answer)
-    assert result.status == "failed"
-    assert _failed(result) == failing, result.report()
-    for index in failing:
-        message = result.cases[index].message
-        hint = hints if isinstance(hints, str) else hints[index]
-        if hint is not None:
-            assert hint in message, result.report()
-
-
 def test_an_unknown_mistake_gets_no_hint() -> None:
     result = run_cases(get_exercise("08.3"), lambda p: _fixed_score(p) + 0.5)
     assert _failed(result) == [0, 1]
     assert all("\n" not in case.message for case in result.cases)
-
-
-def test_unattempted_exercises_are_not_attempted() -> None:
-    def stub(*args: object) -> None:
-        raise NotImplementedError()
-
-    for exercise in lesson_exercises("08"):
-        assert run_cases(exercise, stub).status == "not_attempted"

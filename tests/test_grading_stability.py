@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganlab.grading import get_exercise, lesson_exercises
-from ganlab.grading.core import ExerciseResult, run_cases
 from ganlab.tricks import (
     HistoricalAveraging,
     VirtualBatchNorm,
@@ -176,48 +173,9 @@ WRONG = {
 }
 
 
-def _failed(result: ExerciseResult) -> list[int]:
-    return [i for i, case in enumerate(result.cases) if not case.passed]
-
-
-@pytest.mark.parametrize(
-    ("lesson", "targets"),
-    [
-        ("05", ["update_mean", "historical_averaging_penalty"]),
-        ("06", ["smoothed_discriminator_loss", "optimal_discriminator"]),
-        ("07", ["reference_statistics", "vbn_normalize"]),
-    ],
-)
-def test_each_lesson_is_worth_ten_points(lesson: str, targets: list[str]) -> None:
-    exercises = lesson_exercises(lesson)
-    assert [e.target for e in exercises] == targets
-    assert sum(e.max_score for e in exercises) == 10
-
-
-@pytest.mark.parametrize("exercise_id", sorted(CORRECT))
-def test_correct_answers_pass(exercise_id: str) -> None:
-    result = run_cases(get_exercise(exercise_id), CORRECT[exercise_id])
-    assert result.status == "passed", result.report()
-
-
-@pytest.mark.parametrize("mistake", sorted(WRONG))
-def test_a_known_mistake_fails_its_cases_with_a_hint(mistake: str) -> None:
-    exercise_id, answer, hints, failing = WRONG[mistake]
-    result = run_cases(get_exercise(exercise_id), answer)
-    assert result.status == "failed"
-    assert _failed(result) == failing, result.report()
-    for index in failing:
-        message = result.cases[index].message
-        hint = hints if isinstance(hints, str) else hints[index]
-        if hint is None:
-            continue
-        assert hint in message, result.report()
-
-
-def test_unattempted_exercises_are_not_attempted() -> None:
-    def stub(*args: object) -> None:
-        raise NotImplementedError()
-
-    for lesson in ("05", "06", "07"):
-        for exercise in lesson_exercises(lesson):
-            assert run_cases(exercise, stub).status == "not_attempted"
+# the exercises' function names in order, per lesson (tests/test_grading.py checks them)
+TARGETS = {
+    "05": ["update_mean", "historical_averaging_penalty"],
+    "06": ["smoothed_discriminator_loss", "optimal_discriminator"],
+    "07": ["reference_statistics", "vbn_normalize"],
+}

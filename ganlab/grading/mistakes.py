@@ -38,6 +38,8 @@ def _with_hint(
 ) -> Outcome:
     """``outcome`` with the hint of the mistake that best explains ``got``, if one does."""
     miss = _distance(got, expected)
+    if miss == 0:  # right wherever finite: the nan/inf entries are the error, not a convention
+        return outcome
     explained = [(_distance(got, wrong), hint) for hint, wrong in mistakes.items()]
     explained = [(distance, hint) for distance, hint in explained if math.isfinite(distance)]
     if explained:
