@@ -122,18 +122,26 @@ def test_invalid_arguments_are_refused() -> None:
         HistoricalAveragingCallback(0.1, players="critic")
 
 
-def _trainer(tmp_path, players: str, steps_done: int = 0, d_steps: int = 1) -> Trainer:
+def _small_trainer(callbacks: list, **kwargs: object) -> Trainer:
+    """A tiny seeded 2-D GAN trainer on the CPU."""
     torch.manual_seed(0)
     return Trainer(
         MLPGenerator(2, 2, 16, 2),
         MLPDiscriminator(2, 16, 2),
         ring_mixture(),
         batch_size=16,
-        d_steps=d_steps,
-        callbacks=[HistoricalAveragingCallback(0.5, players)],
+        callbacks=callbacks,
         device="cpu",
         seed=0,
         progress=False,
+        **kwargs,
+    )
+
+
+def _trainer(tmp_path, players: str, d_steps: int = 1) -> Trainer:
+    return _small_trainer(
+        [HistoricalAveragingCallback(0.5, players)],
+        d_steps=d_steps,
         checkpoint_path=tmp_path / "ckpt.pt",
         checkpoint_every=3,
     )
@@ -196,21 +204,8 @@ def test_decay_gives_the_exponential_moving_average() -> None:
 
 
 def test_weight_zero_tracks_the_mean_without_changing_training(tmp_path) -> None:
-    def run(callbacks):
-        torch.manual_seed(0)
-        return Trainer(
-            MLPGenerator(2, 2, 16, 2),
-            MLPDiscriminator(2, 16, 2),
-            ring_mixture(),
-            batch_size=16,
-            callbacks=callbacks,
-            device="cpu",
-            seed=0,
-            progress=False,
-        ).fit(4)
-
     tracker = HistoricalAveragingCallback(0.0, "generator")
-    tracked, plain = run([tracker]), run([])
+    tracked, plain = _small_trainer([tracker]).fit(4), _small_trainer([]).fit(4)
     assert tracked.history == plain.history
     averaged = tracker.averages["generator"].averaged_copy(tracked.generator)
     assert tracker.averages["generator"].count == 5
