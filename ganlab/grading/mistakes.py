@@ -8,12 +8,13 @@ where it quotes the first step that differs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import torch
 from torch import Tensor
 
-from ganlab.grading.compare import compare_tensor
+from ganlab.grading.compare import as_tensor, compare_tensor, first_failure
 from ganlab.grading.core import Outcome, fail
 
 # A hint names the mistake that explains a wrong answer this many times better than the right
@@ -92,3 +93,41 @@ def compare_runs(
     upto = slice(0, index + HINT_ROWS)
     wrong = {hint: run[upto] for hint, run in mistakes().items()}
     return _with_hint(outcome, got[upto], expected[upto], wrong)
+
+
+def answer_case(
+    describe: Callable[..., str],
+    inputs: Sequence[tuple],
+    reference: Callable[..., Tensor],
+    mistakes: Callable[..., Mapping[str, Tensor]],
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> Callable[[Callable], Outcome]:
+    """A case that calls the student on each argument tuple of ``inputs`` and judges the tensor
+    it returns with :func:`compare_with_mistakes`; the first failure is reported.
+
+    Tensor arguments are passed as clones (an answer that edits them in place cannot change the
+    reference); ``describe(*args)``, ``reference(*args)`` and ``mistakes(*args)`` get the
+    originals.
+    """
+
+    def run(student: Callable) -> Outcome:
+        outcomes = []
+        for args in inputs:
+            what = describe(*args)
+            copies = [a.clone() if isinstance(a, Tensor) else a for a in args]
+            got = as_tensor(student(*copies), what)
+            outcomes.append(
+                compare_with_mistakes(
+                    got,
+                    reference(*args),
+                    partial(mistakes, *args),
+                    what=what,
+                    rtol=rtol,
+                    atol=atol,
+                )
+            )
+        return first_failure(outcomes)
+
+    return run

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import partial
 
 import torch
 from torch import Tensor
 
-from ganlab.grading.compare import as_tensor, first_failure
+from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
-from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.mistakes import answer_case
 
 # --------------------------------------------------------------------------- the references
 
@@ -146,43 +145,23 @@ def _one_hot(n: int, k: int, seed: int) -> Tensor:
 
 
 def _split_case(*inputs: tuple[Tensor, int]) -> Callable[[Callable], Outcome]:
-    def run(student: Callable) -> Outcome:
-        outcomes = []
-        for probs, splits in inputs:
-            what = f"split_scores(probs of shape {tuple(probs.shape)}, splits={splits})"
-            got = as_tensor(student(probs.clone(), splits), what)
-            outcomes.append(
-                compare_with_mistakes(
-                    got,
-                    _split_scores_reference(probs, splits),
-                    partial(_split_variants, probs, splits),
-                    what=what,
-                    rtol=1e-6,
-                )
-            )
-        return first_failure(outcomes)
-
-    return run
+    return answer_case(
+        lambda probs, splits: f"split_scores(probs of shape {tuple(probs.shape)}, splits={splits})",
+        inputs,
+        _split_scores_reference,
+        _split_variants,
+        rtol=1e-6,
+    )
 
 
 def _fixed_case(*inputs: Tensor) -> Callable[[Callable], Outcome]:
-    def run(student: Callable) -> Outcome:
-        outcomes = []
-        for probs in inputs:
-            what = f"fixed_score(probs of shape {tuple(probs.shape)})"
-            got = as_tensor(student(probs.clone()), what)
-            outcomes.append(
-                compare_with_mistakes(
-                    got,
-                    _one_split_reference(probs),
-                    partial(_one_split_variants, probs),
-                    what=what,
-                    rtol=1e-6,
-                )
-            )
-        return first_failure(outcomes)
-
-    return run
+    return answer_case(
+        lambda probs: f"fixed_score(probs of shape {tuple(probs.shape)})",
+        [(probs,) for probs in inputs],
+        _one_split_reference,
+        _one_split_variants,
+        rtol=1e-6,
+    )
 
 
 def _check_probabilities(p: object, k: int, what: str) -> Tensor:

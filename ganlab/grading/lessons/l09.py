@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import partial
 
 import torch
 from torch import Tensor
 
-from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
-from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.mistakes import answer_case, compare_with_mistakes
 
 Loss = Callable[[Tensor, Tensor], Tensor]  # (logits_unlabeled, logits_fake) -> a scalar
 
@@ -125,19 +123,14 @@ def _probability_mistakes(logits: Tensor) -> dict[str, Tensor]:
 
 
 def _loss_value_case(*batches: tuple[Tensor, Tensor]) -> Callable[[Loss], Outcome]:
-    def run(student: Loss) -> Outcome:
-        outcomes = []
-        for unl, fake in batches:
-            what = f"unsupervised_loss(logits of shape {tuple(unl.shape)}, {tuple(fake.shape)})"
-            got = as_tensor(student(unl.clone(), fake.clone()), what)
-            outcomes.append(
-                compare_with_mistakes(
-                    got, _loss_reference(unl, fake), partial(_loss_mistakes, unl, fake), what=what
-                )
-            )
-        return first_failure(outcomes)
-
-    return run
+    return answer_case(
+        lambda unl, fake: (
+            f"unsupervised_loss(logits of shape {tuple(unl.shape)}, {tuple(fake.shape)})"
+        ),
+        batches,
+        _loss_reference,
+        _loss_mistakes,
+    )
 
 
 def _loss_gradient_case(unl: Tensor, fake: Tensor) -> Callable[[Loss], Outcome]:
@@ -160,22 +153,12 @@ def _loss_gradient_case(unl: Tensor, fake: Tensor) -> Callable[[Loss], Outcome]:
 
 
 def _probability_case(*inputs: Tensor) -> Callable[[Callable[[Tensor], Tensor]], Outcome]:
-    def run(student: Callable[[Tensor], Tensor]) -> Outcome:
-        outcomes = []
-        for logits in inputs:
-            what = f"discriminator_probability(logits of shape {tuple(logits.shape)})"
-            got = as_tensor(student(logits.clone()), what)
-            outcomes.append(
-                compare_with_mistakes(
-                    got,
-                    _probability_reference(logits),
-                    partial(_probability_mistakes, logits),
-                    what=what,
-                )
-            )
-        return first_failure(outcomes)
-
-    return run
+    return answer_case(
+        lambda logits: f"discriminator_probability(logits of shape {tuple(logits.shape)})",
+        [(logits,) for logits in inputs],
+        _probability_reference,
+        _probability_mistakes,
+    )
 
 
 def _huge() -> Tensor:
