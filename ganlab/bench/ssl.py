@@ -22,7 +22,7 @@ from typing import Any
 
 from ganlab.config import sizes
 from ganlab.semisupervised.cli import result_of, train, write_json_atomic
-from ganlab.semisupervised.settings import SSLConfig
+from ganlab.semisupervised.settings import OFFLINE_LR, SSLConfig
 from ganlab.semisupervised.training import SemiSupervisedTrainer
 
 
@@ -76,12 +76,14 @@ def run(
 ) -> list[VariantResult]:
     """Train every variant for ``epochs`` epochs with seeds 0..seeds-1 on the offline digits.
 
-    ``config`` overrides :class:`SSLConfig` fields for every variant.  With ``out``, each run
+    ``config`` overrides :class:`SSLConfig` fields for every variant; the learning rate is
+    0.001 (:data:`~ganlab.semisupervised.settings.OFFLINE_LR`) unless given.  With ``out``, each run
     checkpoints to ``out/<key>/seed<s>/`` and writes its ``result.json`` there, so that an
     interrupted benchmark resumes where it stopped.  ``progress`` shows a bar per run.
     """
     if seeds < 1 or epochs < 1:
         raise ValueError(f"need seeds >= 1 and epochs >= 1, got {seeds} and {epochs}")
+    config.setdefault("lr", OFFLINE_LR)
     results = {variant.key: VariantResult(variant) for variant in variants}
     for seed in range(seeds):  # seeds outermost: a partial run already compares the variants
         for variant in variants:
@@ -134,7 +136,8 @@ def _main(args: argparse.Namespace) -> int:
     seeds = args.seeds or size.seeds
     print(
         f"offline digits (4000 train / 1000 test), 100 labels, {epochs} epochs of 40 steps, "
-        f"{seeds} seeds, minibatch discrimination with {size.minibatch_kernels} kernels"
+        f"{seeds} seeds, Adam lr {OFFLINE_LR}, minibatch discrimination with "
+        f"{size.minibatch_kernels} kernels"
     )
     results = run(
         epochs, seeds, args.out, minibatch_kernels=size.minibatch_kernels, ema_rate=args.ema_rate

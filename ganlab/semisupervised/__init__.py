@@ -21,11 +21,20 @@ from ganlab.semisupervised.models import (
     error_rate,
     predict,
 )
-from ganlab.semisupervised.settings import GENERATOR_OBJECTIVES, EpochRecord, SSLConfig
+from ganlab.semisupervised.settings import (
+    GENERATOR_OBJECTIVES,
+    OFFLINE_LR,
+    PAPER_LR,
+    EpochRecord,
+    SSLConfig,
+    default_lr,
+)
 from ganlab.semisupervised.training import SemiSupervisedTrainer
 
 __all__ = [
     "GENERATOR_OBJECTIVES",
+    "OFFLINE_LR",
+    "PAPER_LR",
     "Discriminator",
     "EpochRecord",
     "ExponentialMovingAverage",
@@ -36,6 +45,7 @@ __all__ = [
     "ShiftBatchNorm",
     "WeightNormLinear",
     "data_dependent_init",
+    "default_lr",
     "discriminator_probability",
     "error_rate",
     "generator_nonsaturating_loss",

@@ -189,8 +189,11 @@ class Generator(nn.Module):
         layers: list[nn.Module] = []
         width = latent_dim
         for h in hidden:
-            # BN removes any bias, so the dense layers have none
-            layers += [nn.Linear(width, h, bias=False), ShiftBatchNorm(h), nn.Softplus()]
+            # BN removes any bias, so the dense layers have none; Glorot-uniform weights as
+            # Lasagne's default (their scale sets how fast Adam turns them: BN follows)
+            dense = nn.Linear(width, h, bias=False)
+            nn.init.xavier_uniform_(dense.weight)
+            layers += [dense, ShiftBatchNorm(h), nn.Softplus()]
             width = h
         self.body = nn.Sequential(*layers)
         # Lasagne's default (Glorot uniform) for v, as the official generator

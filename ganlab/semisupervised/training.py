@@ -78,6 +78,9 @@ class SemiSupervisedTrainer:
         ).to(self.device)
         init_idx = torch.randperm(len(self.train_images), generator=self.rng)[: cfg.init_examples]
         data_dependent_init(self.discriminator, self.train_images[init_idx].to(self.device))
+        self._d_trainable = {
+            name for name, p in self.discriminator.named_parameters() if p.requires_grad
+        }
         self.ema = ExponentialMovingAverage(self.discriminator, cfg.ema_rate)
         adam = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2), "eps": cfg.adam_eps}
         self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), **adam)
@@ -117,28 +120,46 @@ class SemiSupervisedTrainer:
         dev, cfg = self.device, self.config
         x_lab, y_lab = self.train_images[lab].to(dev), self.train_labels[lab].to(dev)
         D, G = self.discriminator, self.generator
-        loss_lab = supervised_loss(D(x_lab), y_lab)
         loss_unl = torch.zeros((), device=dev)
-        if G is not None:
+        if G is None:
+            loss_lab = supervised_loss(D(x_lab), y_lab)
+        else:
             with torch.no_grad():
                 fake = G(G.sample_latent(cfg.batch_size, dev))
-            loss_unl = unsupervised_loss(D(self.train_images[unl].to(dev)), D(fake))
+            # one forward pass over all three batches (the noise is per example, so this is
+            # the same as three passes, and faster); the minibatch layer, though, must only
+            # ever compare an example with its own batch
+            x_unl = self.train_images[unl].to(dev)
+            if D.minibatch is None:
+                logits_lab, logits_unl, logits_fake = D(
+                    torch.cat([x_lab.flatten(1), x_unl.flatten(1), fake.flatten(1)])
+                ).split([len(x_lab), len(x_unl), len(fake)])
+            else:
+                logits_lab, logits_unl, logits_fake = D(x_lab), D(x_unl), D(fake)
+            loss_lab = supervised_loss(logits_lab, y_lab)
+            loss_unl = unsupervised_loss(logits_unl, logits_fake)
         self.d_optimizer.zero_grad(set_to_none=True)
-        (loss_lab + loss_unl).backward()
+        (loss_lab + cfg.unlabeled_weight * loss_unl).backward()
         self.d_optimizer.step()
         self.ema.update(D)
         if G is None:
             return loss_lab.item(), 0.0, 0.0
         fake = G(G.sample_latent(cfg.batch_size, dev))
-        if cfg.generator_objective == "feature_matching":
-            # L_G = mean_f (E f(x) - E f(G(z)))², f = D's last hidden layer, noise on
-            with torch.no_grad():
-                real_features = D.features(self.train_images[unl2].to(dev))
-            loss_gen = feature_matching_loss(real_features, D.features(fake), reduction="mean")
-        else:
-            loss_gen = generator_nonsaturating_loss(D(fake))
-        self.g_optimizer.zero_grad(set_to_none=True)
-        loss_gen.backward()
+        D.requires_grad_(False)  # G's step needs gradients through D, not for D's weights
+        try:
+            if cfg.generator_objective == "feature_matching":
+                # L_G = mean_f (E f(x) - E f(G(z)))², f = D's last hidden layer, noise on
+                with torch.no_grad():
+                    real_features = D.features(self.train_images[unl2].to(dev))
+                fake_features = D.features(fake)
+                loss_gen = feature_matching_loss(real_features, fake_features, reduction="mean")
+            else:
+                loss_gen = generator_nonsaturating_loss(D(fake))
+            self.g_optimizer.zero_grad(set_to_none=True)
+            loss_gen.backward()
+        finally:
+            for name, param in D.named_parameters():
+                param.requires_grad_(name in self._d_trainable)
         self.g_optimizer.step()
         return loss_lab.item(), loss_unl.item(), loss_gen.item()
 
