@@ -18,7 +18,8 @@ import os
 import random
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +56,23 @@ def every(n: int, callback: Callback) -> Callback:
 
     periodic.__wrapped__ = callback  # type: ignore[attr-defined]
     return periodic
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """Inside the block, no parameter of ``module`` requires a gradient; afterwards (also
+    after an exception) each one's flag is what it was before.
+
+    For a generator's step: gradients still flow through the discriminator to the
+    generated samples, but none are computed for the discriminator's own weights.
+    """
+    flags = [(param, param.requires_grad) for param in module.parameters()]
+    module.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for param, flag in flags:
+            param.requires_grad_(flag)
 
 
 def _interactive() -> bool:
@@ -166,7 +184,6 @@ class Trainer:
     def train_step(self) -> tuple[float, float]:
         """One round: ``d_steps`` discriminator updates, then one generator update."""
         n = self.batch_size
-        self.discriminator.requires_grad_(True)
         for _ in range(self.d_steps):
             real = self.real_data(n, self.device)
             fake = self.sample(n)
@@ -176,15 +193,14 @@ class Trainer:
             d_loss.backward()
             self.d_optimizer.step()
 
-        self.discriminator.requires_grad_(False)  # G's step needs gradients w.r.t. x only
-        real = self.real_data(n, self.device)
-        fake = self.generator(self.noise(n, self.device))
-        g_loss = self.g_objective(self.discriminator, real, fake)
-        g_value = self._check_finite(g_loss, "generator")
-        self.g_optimizer.zero_grad(set_to_none=True)
-        g_loss.backward()
+        with frozen(self.discriminator):  # G's step needs gradients w.r.t. x only
+            real = self.real_data(n, self.device)
+            fake = self.generator(self.noise(n, self.device))
+            g_loss = self.g_objective(self.discriminator, real, fake)
+            g_value = self._check_finite(g_loss, "generator")
+            self.g_optimizer.zero_grad(set_to_none=True)
+            g_loss.backward()
         self.g_optimizer.step()
-        self.discriminator.requires_grad_(True)
         return d_value, g_value
 
     # -- the loop -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from ganlab.config import seed_everything
 from ganlab.data import ring_mixture
 from ganlab.metrics import mode_coverage
 from ganlab.nets import MLPDiscriminator, MLPGenerator
-from ganlab.training import NonFiniteLossError, Trainer, every
+from ganlab.training import NonFiniteLossError, Trainer, every, frozen
 
 
 def _trainer(device="cpu", seed=0, **kwargs):
@@ -139,3 +139,18 @@ def test_bad_configuration():
         _trainer(checkpoint_every=5)
     with pytest.raises(ValueError, match="total steps"):
         _trainer().fit(3).fit(1)
+
+
+def test_frozen_restores_each_parameters_flag_even_after_an_error():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+    net[0].bias.requires_grad_(False)  # one parameter frozen by its owner beforehand
+    before = [p.requires_grad for p in net.parameters()]
+    x = torch.randn(5, 3, requires_grad=True)
+    with frozen(net):
+        assert not any(p.requires_grad for p in net.parameters())
+        net(x).sum().backward()
+    assert x.grad is not None and all(p.grad is None for p in net.parameters())
+    assert [p.requires_grad for p in net.parameters()] == before
+    with pytest.raises(RuntimeError, match="boom"), frozen(net):
+        raise RuntimeError("boom")
+    assert [p.requires_grad for p in net.parameters()] == before

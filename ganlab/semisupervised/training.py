@@ -36,6 +36,7 @@ from ganlab.semisupervised.models import (
     error_rate,
 )
 from ganlab.semisupervised.settings import EpochRecord, SSLConfig
+from ganlab.training import frozen
 from ganlab.tricks.feature_matching import feature_matching_loss
 
 
@@ -78,9 +79,6 @@ class SemiSupervisedTrainer:
         ).to(self.device)
         init_idx = torch.randperm(len(self.train_images), generator=self.rng)[: cfg.init_examples]
         data_dependent_init(self.discriminator, self.train_images[init_idx].to(self.device))
-        self._d_trainable = {
-            name for name, p in self.discriminator.named_parameters() if p.requires_grad
-        }
         self.ema = ExponentialMovingAverage(self.discriminator, cfg.ema_rate)
         adam = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2), "eps": cfg.adam_eps}
         self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), **adam)
@@ -145,8 +143,7 @@ class SemiSupervisedTrainer:
         if G is None:
             return loss_lab.item(), 0.0, 0.0
         fake = G(G.sample_latent(cfg.batch_size, dev))
-        D.requires_grad_(False)  # G's step needs gradients through D, not for D's weights
-        try:
+        with frozen(D):  # G's step needs gradients through D, not for D's weights
             if cfg.generator_objective == "feature_matching":
                 # L_G = mean_f (E f(x) - E f(G(z)))², f = D's last hidden layer, noise on
                 with torch.no_grad():
@@ -157,9 +154,6 @@ class SemiSupervisedTrainer:
                 loss_gen = generator_nonsaturating_loss(D(fake))
             self.g_optimizer.zero_grad(set_to_none=True)
             loss_gen.backward()
-        finally:
-            for name, param in D.named_parameters():
-                param.requires_grad_(name in self._d_trainable)
         self.g_optimizer.step()
         return loss_lab.item(), loss_unl.item(), loss_gen.item()
 
