@@ -9,6 +9,7 @@ import torch
 
 from ganlab.semisupervised import (
     Discriminator,
+    EpochRecord,
     ExponentialMovingAverage,
     GaussianNoise,
     Generator,
@@ -302,6 +303,36 @@ def test_misclassified_figure_shows_only_the_errors():
     assert titles == ["2 → 7", "5 → 4", "7 → 2"]
     with pytest.raises(ValueError, match="as many images"):
         plot_misclassified(images, labels[:5], predicted)
+
+
+def test_error_curves_plot_each_history_with_one_legend_entry_per_run():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ganlab.semisupervised.plots import plot_error_curves
+
+    gen = torch.Generator().manual_seed(0)
+    histories = {}
+    for name in ("(a) one", "(b) two"):
+        errors = torch.rand(2, 8, generator=gen) * 0.3 + 0.01
+        histories[name] = [
+            EpochRecord(e + 1, float(errors[0, e]), float(errors[1, e]), 0.0, 0.0, 0.0, 1.0)
+            for e in range(8)
+        ]
+    ax = plot_error_curves(histories, raw=True)
+    lines = [line for line in ax.get_lines() if len(line.get_xdata())]
+    assert len(lines) == 4  # averaged and raw D for each run
+    for i, history in enumerate(histories.values()):
+        averaged, raw = lines[2 * i], lines[2 * i + 1]
+        assert list(averaged.get_xdata()) == [r.epoch for r in history]
+        assert averaged.get_ydata() == pytest.approx([100 * r.test_error for r in history])
+        assert raw.get_ydata() == pytest.approx([100 * r.test_error_raw for r in history])
+        assert raw.get_color() == averaged.get_color()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["(a) one", "(b) two", "raw D (faint, same colour)"]
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all("times" not in t and "^" not in t for t in ticks), ticks
 
 
 @pytest.mark.parametrize("weight", [1.0, 0.3])

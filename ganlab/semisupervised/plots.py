@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from torch import Tensor
 
 from ganlab.semisupervised.settings import EpochRecord
@@ -21,20 +22,26 @@ def plot_error_curves(
 ) -> Axes:
     """Test error (%) of the averaged D per epoch, one line per run; ``raw`` adds the raw D."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
     for label, history in histories.items():
         epochs = [r.epoch for r in history]
         line = ax.plot(epochs, [100 * r.test_error for r in history], label=label)[0]
         if raw:
             raw_errors = [100 * r.test_error_raw for r in history]
-            ax.plot(epochs, raw_errors, color=line.get_color(), alpha=0.35, lw=0.8,
-                    label=f"{label} (raw D)")  # fmt: skip
+            ax.plot(epochs, raw_errors, color=line.get_color(), alpha=0.35, lw=0.8)
+    if raw and histories:
+        ax.plot([], [], color="gray", alpha=0.35, lw=0.8, label="raw D (faint, same colour)")
     ax.set_xlabel("epoch (one pass over the unlabelled set)")
     ax.set_ylabel("test error (%)")
     ax.set_yscale("log")
+    # plain numbers (1, 2, 5, 10, 20, 50) rather than 3 × 10¹ on the log axis
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize="small")
+    # beside the axes: the early epochs, top left, are where the curves differ most
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
