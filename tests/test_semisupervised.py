@@ -309,6 +309,8 @@ def test_error_curves_plot_each_history_with_one_legend_entry_per_run():
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     from ganlab.semisupervised.plots import plot_error_curves
 
     gen = torch.Generator().manual_seed(0)
@@ -333,6 +335,7 @@ def test_error_curves_plot_each_history_with_one_legend_entry_per_run():
     ax.figure.canvas.draw()
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert ticks and all("times" not in t and "^" not in t for t in ticks), ticks
+    plt.close(ax.figure)
 
 
 @pytest.mark.parametrize("weight", [1.0, 0.3])

@@ -20,7 +20,16 @@ def plot_error_curves(
     title: str = "Test error per epoch",
     ax: Axes | None = None,
 ) -> Axes:
-    """Test error (%) of the averaged D per epoch, one line per run; ``raw`` adds the raw D."""
+    """Test error (%) of the averaged D per epoch, one line per run; ``raw`` adds the raw D.
+
+    Args:
+        histories: run name → its per-epoch records (``trainer.history``).
+        raw: also draw the raw D's error, faint, in the run's colour.
+        title: the axes title.
+        ax: draw here; by default a new (9, 4) figure with a constrained layout.  The legend
+            sits to the right of the axes, so a figure of your own needs room there (a
+            constrained layout makes it).
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
     for label, history in histories.items():
