@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.data import mnist
-from ganlab.semisupervised.settings import GENERATOR_OBJECTIVES, PAPER_LR, SSLConfig, default_lr
+from ganlab.semisupervised.settings import (
+    GENERATOR_OBJECTIVES,
+    OFFLINE_LR,
+    PAPER_LR,
+    SSLConfig,
+    default_lr,
+)
 from ganlab.semisupervised.training import SemiSupervisedTrainer
 
 PAPER_EPOCHS = 300
@@ -186,7 +192,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         "--lr",
         type=float,
         help=f"Adam's learning rate (default: the paper's {PAPER_LR} with --data torchvision, "
-        "0.001 with --data offline, measured better on the 4000 digits)",
+        f"{OFFLINE_LR} with --data offline, measured better on the 4000 digits)",
     )
     parser.add_argument(
         "--unlabeled-weight",
