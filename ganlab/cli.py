@@ -1,28 +1,21 @@
 """The ``ganlab`` command line.
 
-Subcommands register themselves in :data:`SUBCOMMANDS`: each entry maps a name to a
-function ``add(subparsers)`` that adds its parser and sets ``func`` to a handler
-``handler(args) -> exit code``.
+Each subcommand's module has a function ``add_cli(subparsers)`` that adds its parser and
+sets ``func`` to a handler ``handler(args) -> exit code``; :func:`build_parser` calls them
+in the order of :data:`SUBCOMMANDS`.  They are plain imports: ``ganlab info`` needs PyTorch
+anyway, and PyTorch's import is nearly all of the start-up time.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import platform
 import sys
 from collections.abc import Callable, Sequence
 
-# name -> "module:function" that adds the subcommand's parser (imported lazily, so that
-# `ganlab info` stays fast and works without the optional dependencies of the others).
-SUBCOMMANDS: dict[str, str] = {
-    "info": "ganlab.cli:add_info",
-    "execute": "ganlab.execute:add_cli",
-    "bench": "ganlab.bench:add_cli",
-    "grade": "ganlab.grading.cli:add_grade",
-    "exercises": "ganlab.grading.cli:add_exercises",
-    "ssl": "ganlab.semisupervised.cli:add_cli",
-}
+from ganlab import bench, execute
+from ganlab.grading import cli as grading_cli
+from ganlab.semisupervised import cli as ssl_cli
 
 
 def _versions() -> dict[str, str]:
@@ -73,9 +66,14 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run_info)
 
 
-def _resolve(spec: str) -> Callable[[argparse._SubParsersAction], None]:
-    module, func = spec.split(":")
-    return getattr(importlib.import_module(module), func)
+SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "info": add_info,
+    "execute": execute.add_cli,
+    "bench": bench.add_cli,
+    "grade": grading_cli.add_grade,
+    "exercises": grading_cli.add_exercises,
+    "ssl": ssl_cli.add_cli,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ganlab", description="ganlab: Improved Techniques for Training GANs, hands on."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for spec in SUBCOMMANDS.values():
-        _resolve(spec)(subparsers)
+    for add in SUBCOMMANDS.values():
+        add(subparsers)
     return parser
 
 

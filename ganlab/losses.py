@@ -17,10 +17,28 @@ from torch import Tensor, nn
 GENERATOR_LOSSES = ("nonsaturating", "minimax")
 
 
-def _check_logits(name: str, logits: Tensor) -> Tensor:
+def _check_logits(name: str, logits: Tensor, *, per_class: bool = False) -> Tensor:
+    """Validate logits and return them in the shape the losses use.
+
+    Args:
+        name: the argument's name, for the error messages.
+        logits: D's logits.
+        per_class: ``False`` (the vanilla GAN): one logit per example, (N,) or (N, 1),
+            returned flattened to (N,).  ``True`` (the K-class discriminator of §5): one
+            logit per class, (N, K) with K >= 1, returned as they are.
+
+    Raises:
+        TypeError: if ``logits`` is not a floating-point tensor.
+        ValueError: if ``per_class`` and ``logits`` is not (N, K).
+    """
     if not isinstance(logits, Tensor) or not logits.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor of logits, got {type(logits)}")
-    return logits.reshape(-1)
+        got = logits.dtype if isinstance(logits, Tensor) else type(logits)
+        raise TypeError(f"{name} must be a floating-point tensor of logits, got {got}")
+    if not per_class:
+        return logits.reshape(-1)
+    if logits.ndim != 2 or logits.shape[1] < 1:
+        raise ValueError(f"{name} must have shape (N, K) with K >= 1, got {tuple(logits.shape)}")
+    return logits
 
 
 def discriminator_loss(

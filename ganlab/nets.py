@@ -68,9 +68,10 @@ class MLPDiscriminator(nn.Module):
     """D: x (N, in_dim) → logit (N,), with ``features`` (N, hidden) as its last hidden layer.
 
     With ``minibatch_kernels > 0`` the head is a :class:`MinibatchDiscrimination` layer
-    (B = ``minibatch_kernels``, C = ``kernel_dim``, averaged over the batch if
-    ``minibatch_normalize``) followed by the linear output, so D sees the whole batch;
-    ``features`` stays the per-example hidden layer.
+    (B = ``minibatch_kernels``, C = ``kernel_dim``; its features are divided by the N - 1
+    other examples, a mean instead of the paper's sum, if ``minibatch_normalize``) followed
+    by the linear output, so D sees the whole batch; ``features`` stays the per-example
+    hidden layer.
     """
 
     def __init__(

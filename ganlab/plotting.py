@@ -14,8 +14,11 @@ import torch
 from matplotlib.axes import Axes
 from torch import Tensor, nn
 
+from ganlab.modes import evaluating
 
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (5, 5)) -> Axes:
+
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (5, 5)) -> Axes:
+    """``ax`` itself, or the axes of a new figure of size ``figsize`` when ``ax`` is None."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
@@ -36,10 +39,8 @@ def discriminator_grid(
     ticks = torch.linspace(-extent, extent, resolution, device=device)
     xx, yy = torch.meshgrid(ticks, ticks, indexing="xy")
     points = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (R², 2)
-    was_training = discriminator.training
-    discriminator.eval()
-    probs = torch.sigmoid(discriminator(points)).reshape(resolution, resolution)
-    discriminator.train(was_training)
+    with evaluating(discriminator):
+        probs = torch.sigmoid(discriminator(points)).reshape(resolution, resolution)
     return _numpy(ticks), _numpy(ticks), _numpy(probs)
 
 
@@ -62,7 +63,7 @@ def plot_samples_2d(
         real: optional (M, 2) real samples, drawn faintly.
         extent: half-width of the square view; default fits the centres and samples.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     samples = _numpy(samples)
     if extent is None:
         pts = [samples] + ([_numpy(centers)] if centers is not None else [])
@@ -111,7 +112,7 @@ def image_grid(
         canvas[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + k * (w + 1) : 1 + k * (w + 1) + w] = (
             images[i].transpose(1, 2, 0)
         )
-    ax = _axes(ax, figsize=(ncol * 0.6, rows * 0.6))
+    ax = axes_or_new(ax, figsize=(ncol * 0.6, rows * 0.6))
     canvas = np.clip(canvas, 0, 1)
     ax.imshow(canvas[..., 0] if c == 1 else canvas, cmap="gray" if c == 1 else None)
     ax.set_title(title)
@@ -129,7 +130,7 @@ def plot_losses(
     ax: Axes | None = None,
 ) -> Axes:
     """D and G losses per step from a trainer's ``history``, optionally a moving average."""
-    ax = _axes(ax, figsize=(6, 3.5))
+    ax = axes_or_new(ax, figsize=(6, 3.5))
     steps = np.asarray(history["step"])
     for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
         values = np.asarray(history[key], dtype=float)
@@ -154,7 +155,7 @@ def plot_curves(
     ax: Axes | None = None,
 ) -> Axes:
     """Several labelled curves ``{label: (x, y)}`` on one axes (e.g. modes covered per seed)."""
-    ax = _axes(ax, figsize=(6, 3.5))
+    ax = axes_or_new(ax, figsize=(6, 3.5))
     for label, (x, y) in curves.items():
         ax.plot(x, y, marker="o", markersize=3, label=label)
     ax.set_xlabel(xlabel)
@@ -175,9 +176,9 @@ def plot_seed_grid(
 ) -> plt.Figure:
     """One panel per method (rows) and seed (columns) of 2-D samples over the true modes.
 
-    ``results`` are :class:`ganlab.experiments.SeedResult` objects (``method``, ``seed``,
+    ``results`` are :class:`ganlab.recipes.SeedResult` objects (``method``, ``seed``,
     ``coverage``, ``trainer``); each panel's title gives its modes covered and % high
-    quality, so the figure reads next to :func:`ganlab.experiments.coverage_table`.
+    quality, so the figure reads next to :func:`ganlab.recipes.coverage_table`.
     """
     if not results:
         raise ValueError("expected at least one result, got none")

@@ -38,3 +38,26 @@ def test_bench_minibatch_runs(capsys):
         == 0
     )
     assert "speed-up" in capsys.readouterr().out
+
+
+def test_bench_ssl_budget_changes_only_amounts_of_work():
+    from ganlab.bench import ssl
+
+    full, quick = ssl.budget("full"), ssl.budget("quick")
+    assert (full.epochs, full.seeds) == (300, 3)
+    assert (quick.epochs, quick.seeds) == (1, 1)
+    assert set(vars(full)) == set(vars(quick)) == {"profile", "epochs", "seeds"}
+
+
+def test_bench_ssl_quick_trains_every_variant_with_the_same_kernels(tmp_path, capsys):
+    from ganlab.bench import ssl
+
+    assert main(["bench", "ssl", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{ssl.MINIBATCH_KERNELS} kernels" in out
+    for variant in ssl.VARIANTS:
+        assert f"| ({variant.key}) {variant.name} |" in out
+        result = json.loads((tmp_path / variant.key / "seed0" / "result.json").read_text())
+        assert result["epochs"] == 1 and result["config"]["lr"] == 0.001
+        assert result["config"]["minibatch_kernels"] == ssl.MINIBATCH_KERNELS == 32
+    assert not list(tmp_path.rglob(".*.tmp"))

@@ -1,3 +1,6 @@
+import random
+
+import numpy as np
 import pytest
 import torch
 
@@ -15,21 +18,25 @@ def test_unknown_profile_names_the_valid_ones(monkeypatch):
         config.profile_name()
 
 
-def test_every_lesson_has_the_same_keys_in_both_profiles():
-    for lesson, profiles in config.all_sizes().items():
-        assert set(profiles) == set(config.PROFILES), lesson
-        assert profiles["full"].keys() == profiles["quick"].keys(), lesson
-
-
 def test_sizes_follow_the_profile(monkeypatch):
+    budget = {"full": {"steps": 1000, "seeds": 5}, "quick": {"steps": 10, "seeds": 2}}
     monkeypatch.setenv("GANLAB_PROFILE", "quick")
-    quick = config.sizes("00")
-    monkeypatch.setenv("GANLAB_PROFILE", "full")
-    full = config.sizes("00")
-    assert quick.profile == "quick" and full.profile == "full"
-    assert quick.steps < full.steps
-    with pytest.raises(KeyError, match="known"):
-        config.sizes("99")
+    quick = config.sizes(**budget)
+    monkeypatch.delenv("GANLAB_PROFILE")
+    full = config.sizes(**budget)
+    assert (quick.profile, quick.steps, quick.seeds) == ("quick", 10, 2)
+    assert (full.profile, full.steps, full.seeds) == ("full", 1000, 5)
+    assert config.sizes(**budget, profile="quick").steps == 10
+
+
+def test_sizes_reject_budgets_that_differ_and_unknown_profiles(monkeypatch):
+    with pytest.raises(ValueError, match=r"only in full: \['grid'\]"):
+        config.sizes(full={"steps": 1, "grid": 3}, quick={"steps": 1})
+    with pytest.raises(ValueError, match="unknown profile"):
+        config.sizes(full={}, quick={}, profile="medium")
+    monkeypatch.setenv("GANLAB_PROFILE", "medium")
+    with pytest.raises(ValueError, match="full, quick"):
+        config.sizes(full={}, quick={})
 
 
 def test_device_override_and_errors(monkeypatch):
@@ -43,19 +50,31 @@ def test_device_override_and_errors(monkeypatch):
             config.get_device("cuda")
 
 
-def test_default_device_prefers_accelerators(monkeypatch):
+def test_default_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
     monkeypatch.delenv("GANLAB_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else None
-    if expected is None:
-        expected = "mps" if torch.backends.mps.is_available() else "cpu"
-    assert config.get_device().type == expected
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert config.get_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert config.get_device() == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config.get_device() == torch.device("cuda")
 
 
 def test_seed_everything_makes_runs_reproducible():
+    def draws():
+        return torch.randn(5).tolist(), np.random.rand(5).tolist(), [random.random() for _ in "ab"]
+
     config.seed_everything(3)
-    a = torch.randn(5)
+    a = draws()
     config.seed_everything(3)
-    b = torch.randn(5)
-    assert torch.equal(a, b)
+    assert draws() == a
+    config.seed_everything(4)
+    b = draws()
+    assert all(x != y for x, y in zip(a, b, strict=True))  # each library's stream is seeded
+    generator = config.seed_everything(3)
+    assert torch.equal(
+        torch.randn(3, generator=generator), torch.randn(3, generator=generator.manual_seed(3))
+    )
     with pytest.raises(ValueError):
         config.seed_everything(-1)

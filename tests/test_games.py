@@ -306,12 +306,15 @@ def test_many_starts_equal_single_runs(method: str) -> None:
         np.testing.assert_array_equal(together[:, m], alone)
 
 
-def test_trajectory_behaves_as_an_array() -> None:
+def test_trajectory_indexes_and_converts_like_its_points() -> None:
     traj = simulate(XYGame(), "simultaneous", (1.0, 0.0), lr=0.1, steps=10)
-    assert isinstance(traj, Trajectory) and isinstance(traj, np.ndarray)
+    assert isinstance(traj, Trajectory) and not isinstance(traj, np.ndarray)
     assert np.asarray(traj).shape == (11, 2) and type(np.asarray(traj)) is np.ndarray
-    assert traj.dtype == np.float64
-    assert type(traj[-1]) is np.ndarray and type(traj - 1.0) is np.ndarray
+    assert traj.points.dtype == np.float64 and traj.shape == (11, 2) and len(traj) == 11
+    assert type(traj[-1]) is np.ndarray and traj[-1, 0] == traj.points[-1, 0]
+    # an array on the left converts the trajectory (lesson 02 compares iterates this way)
+    np.testing.assert_array_equal(np.zeros((11, 2)) - traj, -traj.points)
+    assert np.asarray(traj, dtype=np.float32).dtype == np.float32
     assert (traj.method, traj.lr, traj.diverged, traj.diverged_at) == (
         "simultaneous",
         0.1,

@@ -22,8 +22,6 @@ from ganlab.games import (
     DEFAULT_HA_LR,
     DEFAULT_WEIGHT,
     PiecewiseGame,
-    Trajectory,
-    XYGame,
     update_matrix,
 )
 from ganlab.grading import get_exercise
@@ -45,7 +43,7 @@ def _matrix_step(method: str) -> Callable:
 
 
 def _radius_growth(trajectory: np.ndarray) -> float:
-    radii = Trajectory(trajectory, game=XYGame()).distances()  # (T + 1,)
+    radii = np.linalg.norm(np.asarray(trajectory), axis=1)  # (T + 1,): distance to (0, 0)
     return float((radii[-1] / radii[0]) ** (1 / (len(radii) - 1)))
 
 

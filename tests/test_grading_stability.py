@@ -13,12 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganlab.tricks import (
-    HistoricalAveraging,
-    VirtualBatchNorm,
-    discriminator_loss,
-    optimal_discriminator,
-)
+from ganlab.losses import discriminator_loss
+from ganlab.tricks import HistoricalAveraging, VirtualBatchNorm, optimal_discriminator
 
 # ----------------------------------------------------------------- correct answers (oracle)
 

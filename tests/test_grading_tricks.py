@@ -176,7 +176,7 @@ WRONG = {
 }
 _FEATURE_MISTAKES = {
     "self term": (partial(_o, self_term=True), "you included the self term", [0, 1], [0, 1, 3]),
-    "bias": (lambda m: _o(m) - 1, "the official code's bias of −1", [0, 1], [0, 1, 3]),
+    "bias": (lambda m: _o(m) - 1, "a bias of −1 per kernel", [0, 1], [0, 1, 3]),
     "normalised": (
         lambda m: _o(m) / max(len(m) - 1, 1),
         "you divided by N − 1",

@@ -1,4 +1,4 @@
-"""Historical averaging (§3.3): the running mean, the penalty and its trainer plug-in."""
+"""Historical averaging (§3.3): the running mean, the penalty, and both composed with a trainer."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import torch
 from torch import nn
 
 from ganlab.data import ring_mixture
+from ganlab.losses import vanilla_discriminator_objective
 from ganlab.nets import MLPDiscriminator, MLPGenerator
 from ganlab.training import Trainer
-from ganlab.tricks import HistoricalAveraging, HistoricalAveragingCallback
+from ganlab.tricks import HistoricalAveraging, penalised
 
 
 def _random_walk(
@@ -73,24 +74,6 @@ def test_penalty_value_and_gradient_match_the_closed_form(device: torch.device) 
     torch.testing.assert_close(gradient, 2 * weight * (theta.detach() - mean), rtol=1e-12, atol=0)
 
 
-def test_state_dict_round_trip_resumes_the_same_mean() -> None:
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
-    averaging = HistoricalAveraging(model, weight=0.2)
-    _random_walk(list(model.parameters()), 3, seed=2, averaging=averaging)
-    state = averaging.state_dict()
-    copy_model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
-    copy_model.load_state_dict(model.state_dict())
-    restored = HistoricalAveraging(copy_model, weight=1.0)
-    restored.load_state_dict(state)
-    assert restored.count == 4 and restored.weight == 0.2
-    for a, b in zip(averaging.means, restored.means, strict=True):
-        assert torch.equal(a, b)
-    assert torch.equal(averaging.penalty(), restored.penalty())
-    with pytest.raises(ValueError, match="shapes"):
-        HistoricalAveraging(nn.Linear(5, 5)).load_state_dict(state)
-
-
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_mean_follows_the_module_to_the_device() -> None:
     layer = nn.Linear(3, 2)
@@ -99,7 +82,6 @@ def test_cuda_mean_follows_the_module_to_the_device() -> None:
     assert averaging.penalty().device.type == "cuda"
     averaging.update()
     assert all(m.device.type == "cuda" for m in averaging.means)
-    assert all(m.device.type == "cpu" for m in averaging.state_dict()["means"])
 
 
 def test_averaged_copy_holds_the_mean() -> None:
@@ -118,11 +100,9 @@ def test_invalid_arguments_are_refused() -> None:
         HistoricalAveraging(nn.Linear(2, 2), weight=-1)
     with pytest.raises(ValueError, match="non-empty"):
         HistoricalAveraging([])
-    with pytest.raises(ValueError, match="players"):
-        HistoricalAveragingCallback(0.1, players="critic")
 
 
-def _small_trainer(callbacks: list, **kwargs: object) -> Trainer:
+def _small_trainer(**kwargs: object) -> Trainer:
     """A tiny seeded 2-D GAN trainer on the CPU."""
     torch.manual_seed(0)
     return Trainer(
@@ -130,83 +110,60 @@ def _small_trainer(callbacks: list, **kwargs: object) -> Trainer:
         MLPDiscriminator(2, 16, 2),
         ring_mixture(),
         batch_size=16,
-        callbacks=callbacks,
         device="cpu",
-        seed=0,
         progress=False,
         **kwargs,
     )
 
 
-def _trainer(tmp_path, players: str, d_steps: int = 1) -> Trainer:
-    return _small_trainer(
-        [HistoricalAveragingCallback(0.5, players)],
-        d_steps=d_steps,
-        checkpoint_path=tmp_path / "ckpt.pt",
-        checkpoint_every=3,
-    )
-
-
-@pytest.mark.parametrize(("players", "averaged"), [("discriminator", 1), ("both", 2)])
-def test_the_callback_counts_one_snapshot_per_optimiser_step(tmp_path, players, averaged) -> None:
-    trainer = _trainer(tmp_path, players, d_steps=2)
-    callback = trainer.callbacks[0]
-    assert len(callback.averages) == averaged
-    trainer.fit(3)
-    assert callback.averages["discriminator"].count == 1 + 3 * 2
-    if players == "both":
-        assert callback.averages["generator"].count == 1 + 3
-    # the mean is the mean of the trajectory, not the last value
-    last = list(trainer.discriminator.parameters())[0]
-    assert not torch.equal(callback.averages["discriminator"].means[0], last.detach())
-
-
-def test_the_penalty_reaches_the_objective(tmp_path) -> None:
-    trainer = _trainer(tmp_path, "discriminator")
-    trainer.fit(2)
+def test_penalised_adds_w_times_the_squared_distance_to_the_mean() -> None:
+    trainer = _small_trainer()
+    D = trainer.discriminator
+    averaging = HistoricalAveraging(D, weight=0.3)
+    start = [p.detach().clone() for p in D.parameters()]
+    with torch.no_grad():
+        for p in D.parameters():
+            p.add_(0.1)
+    averaging.update()  # mean of two snapshots: start and start + 0.1
     real, fake = trainer.real_data(8, trainer.device), trainer.sample(8)
-    penalised = trainer.d_objective(trainer.discriminator, real, fake)
-    plain = trainer.d_objective.objective(trainer.discriminator, real, fake)
-    penalty = trainer.callbacks[0].averages["discriminator"].penalty()
-    assert penalty.item() > 0
-    torch.testing.assert_close(penalised, plain + penalty)
+    objective = penalised(vanilla_discriminator_objective, averaging)
+    by_hand = vanilla_discriminator_objective(D, real, fake) + 0.3 * sum(
+        (p - (s + p.detach()) / 2).pow(2).sum() for p, s in zip(D.parameters(), start, strict=True)
+    )
+    torch.testing.assert_close(objective(D, real, fake), by_hand)
+    assert averaging.penalty().item() == pytest.approx(0.3 * 0.05**2 * _numel(D))
 
 
-def test_checkpoint_resume_continues_exactly(tmp_path) -> None:
-    straight = _trainer(tmp_path / "a", "both").fit(6)
-    first = _trainer(tmp_path / "b", "both").fit(3)  # saves at step 3
-    resumed = _trainer(tmp_path / "b", "both")
-    assert resumed.resume(first.checkpoint_path) and resumed.step == 3
-    resumed.fit(6)
-    for player in ("discriminator", "generator"):
-        a = straight.callbacks[0].averages[player]
-        b = resumed.callbacks[0].averages[player]
-        assert a.count == b.count == 7
-        for x, y in zip(a.means, b.means, strict=True):
-            torch.testing.assert_close(x, y)
-    for x, y in zip(straight.generator.parameters(), resumed.generator.parameters(), strict=True):
-        torch.testing.assert_close(x, y)
+def _numel(module: nn.Module) -> int:
+    """How many numbers the module's parameters hold."""
+    return sum(p.numel() for p in module.parameters())
 
 
-def test_decay_gives_the_exponential_moving_average() -> None:
-    param = torch.zeros(3, dtype=torch.float64)
-    averaging = HistoricalAveraging([param], weight=0.0, decay=0.9)
-    values = [1.0, 2.0, -1.0]
-    expected = torch.zeros(3, dtype=torch.float64)
-    for value in values:
-        param.fill_(value)
-        averaging.update()
-        expected = 0.9 * expected + 0.1 * value  # the EMA recurrence, by hand
-    torch.testing.assert_close(averaging.means[0], expected, rtol=1e-14, atol=0)
-    assert averaging.penalty().item() == 0.0
-    with pytest.raises(ValueError, match="decay"):
-        HistoricalAveraging([param], decay=1.0)
+def test_composed_with_a_trainer_the_mean_is_the_mean_of_the_trajectory() -> None:
+    trainer = _small_trainer()
+    averaging = HistoricalAveraging(trainer.discriminator, weight=0.5)
+    snapshots = [[p.detach().clone() for p in trainer.discriminator.parameters()]]
+    trainer.d_objective = penalised(trainer.d_objective, averaging)
+    trainer.callbacks += [
+        lambda t: averaging.update(),
+        lambda t: snapshots.append([p.detach().clone() for p in t.discriminator.parameters()]),
+    ]
+    trainer.fit(3)
+    assert averaging.count == 4 == len(snapshots)
+    for i, mean in enumerate(averaging.means):
+        torch.testing.assert_close(mean, sum(s[i] for s in snapshots) / 4)
+    plain = _small_trainer().fit(3)
+    assert plain.history["d_loss"] != trainer.history["d_loss"]  # the penalty changed training
 
 
-def test_weight_zero_tracks_the_mean_without_changing_training(tmp_path) -> None:
-    tracker = HistoricalAveragingCallback(0.0, "generator")
-    tracked, plain = _small_trainer([tracker]).fit(4), _small_trainer([]).fit(4)
+def test_weight_zero_tracks_the_mean_without_changing_training() -> None:
+    tracked = _small_trainer()
+    tracker = HistoricalAveraging(tracked.generator, weight=0.0)
+    tracked.g_objective = penalised(tracked.g_objective, tracker)
+    tracked.callbacks.append(lambda t: tracker.update())
+    tracked.fit(4)
+    plain = _small_trainer().fit(4)
     assert tracked.history == plain.history
-    averaged = tracker.averages["generator"].averaged_copy(tracked.generator)
-    assert tracker.averages["generator"].count == 5
+    averaged = tracker.averaged_copy(tracked.generator)
+    assert tracker.count == 5
     assert not torch.equal(averaged.out.weight, tracked.generator.out.weight)

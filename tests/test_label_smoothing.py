@@ -8,15 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab import losses
 from ganlab.data import ring_mixture
+from ganlab.losses import discriminator_loss
 from ganlab.nets import MLPDiscriminator, MLPGenerator
 from ganlab.training import Trainer
 from ganlab.tricks import (
     SmoothedDiscriminatorObjective,
     confidence_tracker,
     discriminator_confidence,
-    discriminator_loss,
     optimal_discriminator,
 )
 
@@ -28,10 +27,6 @@ def _soft_bce(logits: list[float], target: float) -> float:
         p = 1.0 / (1.0 + math.exp(-logit))
         total -= target * math.log(p) + (1 - target) * math.log(1 - p)
     return total / len(logits)
-
-
-def test_the_loss_is_the_one_of_ganlab_losses() -> None:
-    assert discriminator_loss is losses.discriminator_loss
 
 
 @pytest.mark.parametrize(("alpha", "beta"), [(1.0, 0.0), (0.9, 0.0), (0.75, 0.0), (0.9, 0.1)])
@@ -122,7 +117,6 @@ def test_objective_and_confidence_measurements() -> None:
         batch_size=32,
         callbacks=[confidence_tracker(64, 2)],
         device="cpu",
-        seed=0,
         progress=False,
     ).fit(4)
     assert [step for step, _ in trainer.metrics["confidence"]] == [2, 4]

@@ -47,6 +47,17 @@ def test_class_histogram_counts_argmax_in_batches():
     assert counts.tolist() == [3, 0, 0, 0, 0, 0, 0, 0, 0, 4]
 
 
+def test_class_histogram_runs_in_eval_mode_and_restores_the_modes():
+    classifier = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.9), _ByMean())
+    classifier[1].eval()  # a submodule left in eval mode stays there
+    images = torch.full((5, 1, 2, 2), 1.0)
+    assert class_histogram(images, classifier).tolist() == [0] * 9 + [5]  # dropout off
+    assert [m.training for m in classifier] == [True, False, True]
+    with pytest.raises(ValueError, match="expected"):
+        class_histogram(images, classifier, num_classes=3)
+    assert [m.training for m in classifier] == [True, False, True]
+
+
 def test_diversity_table_rows_hold_the_two_measures():
     gen = torch.Generator().manual_seed(0)
     batches = {"spread": torch.rand(6, 1, 4, 4, generator=gen), "collapsed": torch.zeros(6, 3)}

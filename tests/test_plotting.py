@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from ganlab.data import ring_mixture
-from ganlab.experiments import compare_seeds
 from ganlab.plotting import plot_image_grids, plot_seed_grid
+from ganlab.recipes import compare_seeds
 
 SMALL = {"hidden": 8, "depth": 2, "batch_size": 16, "progress": False, "device": "cpu"}
 

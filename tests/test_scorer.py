@@ -151,6 +151,21 @@ def test_mnist_classifier_is_trained_once_then_loaded(tmp_path, monkeypatch) -> 
     with pytest.raises(AssertionError, match="should have been loaded"):
         mnist_classifier(steps=31, cache_dir=tmp_path)  # another budget, another file
     assert cached.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [cached.name]  # no temporary files
+
+
+def test_classifier_accuracy_runs_in_eval_mode_and_restores_the_modes() -> None:
+    from ganlab.metrics.classifiers import classifier_accuracy
+
+    model = MNISTClassifier().train()
+    model.head[0].p = 1.0  # dropout that zeroes everything in training mode
+    images, labels = torch.rand(6, 1, 28, 28), torch.zeros(6, dtype=torch.long)
+    with torch.no_grad():
+        expected = float((model.eval()(images).argmax(1) == labels).float().mean())
+    model.train()
+    model.body.eval()
+    assert classifier_accuracy(model, images, labels, batch_size=4) == pytest.approx(expected)
+    assert model.training and model.head.training and not model.body.training
 
 
 def test_mnist_classifier_cache_follows_the_environment(tmp_path, monkeypatch) -> None:

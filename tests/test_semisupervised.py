@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ganlab.semisupervised import (
     Discriminator,
@@ -20,6 +21,7 @@ from ganlab.semisupervised import (
     kplus1_logits,
     kplus1_supervised_loss,
     kplus1_unsupervised_loss,
+    log_partition,
     supervised_loss,
     unsupervised_loss,
 )
@@ -44,6 +46,22 @@ def test_unsupervised_loss_matches_the_definition_by_loop(device):
     assert abs(float(got) - _naive_unsupervised(unl, fake)) < 1e-12
 
 
+def _naive_generator(fake: torch.Tensor) -> float:
+    """-mean log D(G(z)) in float64 with Python's math, by loop."""
+    zs = [sum(math.exp(float(v)) for v in row) for row in fake]
+    return sum(-math.log(z / (z + 1)) for z in zs) / len(zs)
+
+
+EXACT = {"rtol": 0.0, "atol": 1e-12}  # float64: the forms differ by rounding only
+
+
+def test_generator_loss_matches_the_definition_by_loop(device):
+    gen = torch.Generator().manual_seed(3)
+    fake = torch.randn(9, 10, generator=gen, dtype=torch.float64) * 3
+    got = generator_nonsaturating_loss(fake.to(device))
+    assert abs(float(got) - _naive_generator(fake)) < 1e-12
+
+
 def test_losses_equal_the_explicit_k_plus_1_softmax(device):
     gen = torch.Generator().manual_seed(1)
     unl = torch.randn(16, 10, generator=gen, dtype=torch.float64).to(device) * 4
@@ -52,12 +70,37 @@ def test_losses_equal_the_explicit_k_plus_1_softmax(device):
     torch.testing.assert_close(
         unsupervised_loss(unl, fake),
         kplus1_unsupervised_loss(kplus1_logits(unl), kplus1_logits(fake)),
+        **EXACT,
     )
     torch.testing.assert_close(
-        supervised_loss(unl, labels), kplus1_supervised_loss(kplus1_logits(unl), labels)
+        supervised_loss(unl, labels), kplus1_supervised_loss(kplus1_logits(unl), labels), **EXACT
     )
     p_generated = torch.softmax(kplus1_logits(unl), dim=1)[:, -1]  # p(y = K+1 | x)
-    torch.testing.assert_close(discriminator_probability(unl), 1 - p_generated)
+    torch.testing.assert_close(discriminator_probability(unl), 1 - p_generated, **EXACT)
+    # G's loss -E log D(G(z)) = -E log(1 - p(K+1 | G(z))), from the explicit softmax
+    log_p_fake = torch.log_softmax(kplus1_logits(fake), dim=1)
+    explicit_g = -torch.logsumexp(log_p_fake[:, :-1], dim=1).mean()
+    torch.testing.assert_close(generator_nonsaturating_loss(fake), explicit_g, **EXACT)
+
+
+def test_k_plus_1_losses_are_the_vanilla_gan_losses_of_log_z(device):
+    """§5's identity: the K+1 classifier is a GAN discriminator with the logit log Z(x)."""
+    from ganlab.losses import discriminator_loss, generator_loss
+
+    gen = torch.Generator().manual_seed(4)
+    unl = (torch.randn(16, 10, generator=gen, dtype=torch.float64) * 4).to(device)
+    fake = (torch.randn(12, 10, generator=gen, dtype=torch.float64) * 4).to(device)
+    lse_unl, lse_fake = log_partition(unl), log_partition(fake)
+    torch.testing.assert_close(lse_unl, torch.log(unl.exp().sum(dim=1)), **EXACT)
+    torch.testing.assert_close(
+        unsupervised_loss(unl, fake), 0.5 * discriminator_loss(lse_unl, lse_fake), **EXACT
+    )
+    torch.testing.assert_close(
+        generator_nonsaturating_loss(fake), generator_loss(lse_fake, "nonsaturating"), **EXACT
+    )
+    # the closed form of the module docstring, written out
+    closed = 0.5 * F.softplus(-lse_unl).mean() + 0.5 * F.softplus(lse_fake).mean()
+    torch.testing.assert_close(unsupervised_loss(unl, fake), closed, **EXACT)
 
 
 def test_shifting_the_k_plus_1_logits_changes_nothing():
@@ -98,6 +141,10 @@ def test_loss_validation_messages():
         unsupervised_loss(torch.zeros(3, 10), torch.zeros(3, 9))
     with pytest.raises(ValueError, match="labels must have shape"):
         supervised_loss(torch.zeros(3, 10), torch.zeros(4, dtype=torch.long))
+    with pytest.raises(TypeError, match="logits_fake must be a floating-point tensor"):
+        unsupervised_loss(torch.zeros(3, 10), torch.zeros(3, 10, dtype=torch.long))
+    with pytest.raises(ValueError, match="logits_fake must have shape"):
+        generator_nonsaturating_loss(torch.zeros(3, 10, 1))
 
 
 def test_weight_norm_linear_is_g_times_v_over_norm():
@@ -147,6 +194,21 @@ def test_noise_only_in_training_mode():
     disc = Discriminator(hidden=(8, 8)).eval()
     x = torch.rand(3, 784)
     assert torch.equal(disc(x), disc(x))
+
+
+def test_predict_runs_in_eval_mode_and_restores_the_modes():
+    from ganlab.semisupervised import predict
+
+    torch.manual_seed(0)
+    disc = Discriminator(hidden=(8, 8))
+    disc.feature_noise.eval()
+    x = torch.rand(7, 784)
+    with torch.no_grad():
+        expected = disc.eval()(x).argmax(1)
+    disc.train()
+    disc.feature_noise.eval()
+    assert torch.equal(predict(disc, x, batch_size=3), expected)  # noise off: deterministic
+    assert disc.training and disc.body.training and not disc.feature_noise.training
 
 
 def test_generator_shapes_and_range():
@@ -259,6 +321,9 @@ def test_labelled_batches_tile_a_class_balanced_set():
     assert counts.max() - counts.min() <= 1  # every labelled example as often as the others
     unl = torch.cat([u for _, u, _ in batches])
     assert len(set(unl.tolist())) == 400  # one pass over the unlabelled set
+    real_for_g = torch.cat([r for _, _, r in batches])
+    assert len(set(real_for_g.tolist())) == 400  # and another, in its own order, for G
+    assert not torch.equal(real_for_g, unl)
 
 
 def test_bench_table_reports_mean_std_and_the_ratio():
@@ -352,10 +417,10 @@ def test_discriminator_step_is_the_loss_of_three_separate_passes(weight):
     for module in D.modules():
         if isinstance(module, GaussianNoise):
             module.sigma = 0.0  # no noise, so both computations see the same network
-    lab, unl, unl2 = next(trainer._batches())
+    lab, unl, real_for_g = next(trainer._batches())
     before_d, before_g = copy.deepcopy(D), copy.deepcopy(G)
     rng = torch.get_rng_state()
-    trainer.train_step(lab, unl, unl2)
+    trainer.train_step(lab, unl, real_for_g)
     torch.set_rng_state(rng)
     with torch.no_grad():
         fake = before_g(before_g.sample_latent(config.batch_size))

@@ -1,26 +1,78 @@
+import copy
+
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ganlab.config import seed_everything
 from ganlab.data import ring_mixture
 from ganlab.metrics import mode_coverage
 from ganlab.nets import MLPDiscriminator, MLPGenerator
-from ganlab.training import NonFiniteLossError, Trainer, every, frozen
+from ganlab.training import Trainer, every
 
 
-def _trainer(device="cpu", seed=0, **kwargs):
-    mix = ring_mixture(8, 2.0, 0.02)
-    seed_everything(seed)  # the models' initial weights, before the trainer seeds training
+def _trainer(device="cpu", seed=0, batch_size=32, **kwargs):
+    seed_everything(seed)  # the models' initial weights, batches and noise
     return Trainer(
         MLPGenerator(2, 2, 32, 2),
         MLPDiscriminator(2, 32, 2),
-        mix,
-        batch_size=32,
-        seed=seed,
+        ring_mixture(8, 2.0, 0.02),
+        batch_size=batch_size,
         device=device,
         progress=False,
         **kwargs,
     )
+
+
+def test_one_step_equals_a_hand_written_d_step_then_g_step():
+    """Oracle: the same step written in plain PyTorch, from the same weights and seed."""
+    mixture = ring_mixture(8, 2.0, 0.02)
+    torch.manual_seed(0)
+    G, D = MLPGenerator(4, 2, 16, 2), MLPDiscriminator(2, 16, 2)
+    G_ref, D_ref = copy.deepcopy(G), copy.deepcopy(D)
+
+    trainer = Trainer(G, D, mixture, lr=1e-2, d_lr=3e-3, batch_size=8, device="cpu", progress=False)
+    torch.manual_seed(7)
+    d_loss, g_loss = trainer.train_step()
+
+    opt_g = torch.optim.Adam(G_ref.parameters(), lr=1e-2, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D_ref.parameters(), lr=3e-3, betas=(0.5, 0.999))
+    torch.manual_seed(7)
+    # D step: -mean log sigmoid(D(x)) - mean log(1 - sigmoid(D(G(z)))), G's samples detached
+    real = mixture(8, "cpu")
+    fake = G_ref(torch.randn(8, 4)).detach()
+    d_ref = -F.logsigmoid(D_ref(real)).mean() - torch.log1p(-torch.sigmoid(D_ref(fake))).mean()
+    opt_d.zero_grad()
+    d_ref.backward()
+    opt_d.step()
+    # G step: -mean log sigmoid(D(G(z))) with D's weights untouched
+    mixture(8, "cpu")  # the trainer draws a real batch for G's objective too
+    g_ref = -F.logsigmoid(D_ref(G_ref(torch.randn(8, 4)))).mean()
+    opt_g.zero_grad()
+    g_ref.backward()
+    opt_g.step()
+
+    assert d_loss == pytest.approx(d_ref.item(), abs=1e-6)
+    assert g_loss == pytest.approx(g_ref.item(), abs=1e-6)
+    for net, ref in ((G, G_ref), (D, D_ref)):
+        for p, q in zip(net.parameters(), ref.parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-6, rtol=0)
+
+
+def test_the_g_step_computes_no_gradients_for_d():
+    trainer = _trainer()
+    step, after_d_step = trainer.d_optimizer.step, []
+
+    def recording_step(*args, **kwargs):
+        after_d_step.extend(p.grad.clone() for p in trainer.discriminator.parameters())
+        return step(*args, **kwargs)
+
+    trainer.d_optimizer.step = recording_step
+    trainer.train_step()
+    # D's gradients are still those of its own step: G's backward added nothing to them
+    for p, grad in zip(trainer.discriminator.parameters(), after_d_step, strict=True):
+        assert torch.equal(p.grad, grad)
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())
 
 
 def test_models_and_samples_live_on_the_device(device):
@@ -38,6 +90,14 @@ def test_seeded_cpu_runs_are_reproducible():
     assert a.history != c.history
 
 
+def test_fit_continues_where_it_stopped():
+    straight = _trainer(seed=4).fit(12)
+    halves = _trainer(seed=4).fit(5).fit(12)
+    assert halves.history == straight.history
+    with pytest.raises(ValueError, match="total steps"):
+        halves.fit(3)
+
+
 def test_vanilla_gan_moves_samples_onto_the_modes():
     mix = ring_mixture(8, 2.0, 0.05)
     seed_everything(0)
@@ -47,7 +107,6 @@ def test_vanilla_gan_moves_samples_onto_the_modes():
         mix,
         batch_size=64,
         lr=2e-3,
-        seed=0,
         device="cpu",
         progress=False,
     )
@@ -58,20 +117,16 @@ def test_vanilla_gan_moves_samples_onto_the_modes():
     assert mode_coverage(trainer.sample(1000), mix.centers, mix.std).modes_covered >= 3
 
 
-def test_d_steps_and_callbacks():
-    calls = []
-    trainer = _trainer(d_steps=3, callbacks=[every(5, lambda t: calls.append(t.step))])
-    seen = []
-    original = trainer.d_optimizer.step
-
-    def counting_step(*args, **kwargs):
-        seen.append(1)
-        return original(*args, **kwargs)
-
-    trainer.d_optimizer.step = counting_step
+def test_callbacks_run_after_every_step_and_every_n():
+    calls, all_steps = [], []
+    trainer = _trainer(
+        callbacks=[every(5, lambda t: calls.append(t.step)), lambda t: all_steps.append(t.step)]
+    )
     trainer.fit(10)
     assert calls == [5, 10]
-    assert len(seen) == 30
+    assert all_steps == list(range(1, 11))
+    with pytest.raises(ValueError, match="n >= 1"):
+        every(0, print)
 
 
 def test_pluggable_objectives_receive_real_and_fake():
@@ -89,68 +144,22 @@ def test_pluggable_objectives_receive_real_and_fake():
     assert shapes == [(torch.Size([32, 2]), torch.Size([32, 2]))] * 2
 
 
-def test_nan_loss_stops_with_the_step():
+@pytest.mark.parametrize("player", ["discriminator", "generator"])
+def test_nan_loss_stops_with_the_step_and_the_player(player):
     calls = {"n": 0}
 
     def exploding(discriminator, real, fake):
         calls["n"] += 1
         value = float("nan") if calls["n"] == 4 else 0.0
-        return discriminator(real).mean() * 0 + value
+        return discriminator(fake).mean() * 0 + value
 
-    with pytest.raises(NonFiniteLossError, match="discriminator loss became nan at step 4"):
-        _trainer(d_objective=exploding).fit(10)
-
-
-def test_checkpoint_resume_reproduces_an_uninterrupted_run(tmp_path):
-    path = tmp_path / "ckpt.pt"
-    straight = _trainer(seed=5).fit(30)
-
-    first = _trainer(seed=5, checkpoint_path=path, checkpoint_every=10)
-    first.fit(20)
-    resumed = _trainer(seed=99, checkpoint_path=path)  # a different seed: state must come from disk
-    assert resumed.resume()
-    assert resumed.step == 20
-    resumed.fit(30)
-    assert resumed.history == straight.history
-    for a, b in zip(resumed.generator.parameters(), straight.generator.parameters(), strict=True):
-        torch.testing.assert_close(a, b)
-
-
-def test_interrupted_save_leaves_the_old_checkpoint(tmp_path, monkeypatch):
-    path = tmp_path / "ckpt.pt"
-    trainer = _trainer()
-    trainer.fit(2)
-    trainer.save(path)
-    good = path.read_bytes()
-
-    def broken_save(obj, f, *args, **kwargs):
-        f.write(b"half a checkpoint")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(torch, "save", broken_save)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.save(path)
-    assert path.read_bytes() == good
-    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
+    objective = {"d_objective" if player == "discriminator" else "g_objective": exploding}
+    with pytest.raises(FloatingPointError, match=f"the {player} loss became nan at step 4"):
+        _trainer(**objective).fit(10)
 
 
 def test_bad_configuration():
-    with pytest.raises(ValueError, match="checkpoint_path"):
-        _trainer(checkpoint_every=5)
-    with pytest.raises(ValueError, match="total steps"):
-        _trainer().fit(3).fit(1)
-
-
-def test_frozen_restores_each_parameters_flag_even_after_an_error():
-    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
-    net[0].bias.requires_grad_(False)  # one parameter frozen by its owner beforehand
-    before = [p.requires_grad for p in net.parameters()]
-    x = torch.randn(5, 3, requires_grad=True)
-    with frozen(net):
-        assert not any(p.requires_grad for p in net.parameters())
-        net(x).sum().backward()
-    assert x.grad is not None and all(p.grad is None for p in net.parameters())
-    assert [p.requires_grad for p in net.parameters()] == before
-    with pytest.raises(RuntimeError, match="boom"), frozen(net):
-        raise RuntimeError("boom")
-    assert [p.requires_grad for p in net.parameters()] == before
+    with pytest.raises(ValueError, match="batch_size"):
+        _trainer(batch_size=0)
+    with pytest.raises(ValueError, match="latent_dim"):
+        Trainer(torch.nn.Linear(2, 2), MLPDiscriminator(2, 8, 1), ring_mixture(), device="cpu")

@@ -10,15 +10,34 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from ganlab.config import sizes
 from ganlab.data import Mixture2D, grid_mixture, ring_mixture
-from ganlab.experiments import SeedResult, compare_seeds, coverage_table
+from ganlab.files import save_json
 from ganlab.nets import MLPDiscriminator
+from ganlab.recipes import SeedResult, compare_seeds, coverage_table
 from ganlab.tricks import FeatureMatchingObjective
+
+# The model: the same under both profiles (only the budget below changes with the profile).
+BATCH_SIZE = 128
+HIDDEN = 128
+DEPTH = 3
+LATENT_DIM = 16
+MINIBATCH_KERNELS = 16
+KERNEL_DIM = 5
+
+
+def budget(profile: str | None = None) -> SimpleNamespace:
+    """Steps, seeds and evaluation samples under ``profile`` (default: the active one)."""
+    return sizes(
+        full=dict(steps=10_000, seeds=5, eval_samples=2500),
+        quick=dict(steps=40, seeds=1, eval_samples=200),
+        profile=profile,
+    )
+
 
 DATASETS = {
     "ring of 8": lambda: ring_mixture(8, radius=2.0, std=0.02),
@@ -27,11 +46,13 @@ DATASETS = {
 
 
 def methods(hidden: int, depth: int, minibatch_kernels: int, kernel_dim: int) -> dict[str, dict]:
-    """The three methods as keyword arguments of :func:`ganlab.experiments.train_toy_gan`.
+    """The three methods as keyword arguments of :func:`ganlab.recipes.toy_gan`.
 
-    Minibatch discrimination averages over the batch (``minibatch_normalize=True``, as the
-    official TensorFlow code): the paper's plain sum gives D's last layer features of size
-    ~N; lesson 04 compares the two.
+    Minibatch discrimination divides its features by the N - 1 other examples
+    (``minibatch_normalize=True``); the paper's plain sum gives D's last layer features of
+    size ~N.  Neither official layer does this: the Theano code sums, the TensorFlow
+    (ImageNet) code divides by n(2n - 1) over a joint batch of n real and n generated
+    examples.  Lesson 04 compares the sum and the mean.
     """
     return {
         "vanilla": {},
@@ -54,19 +75,20 @@ def run(
     profile: str | None = None, seeds: int | None = None, device: str | None = None
 ) -> dict[str, list[SeedResult]]:
     """Run every method on every data set; returns ``{data set: results}``."""
-    s = sizes("bench_modes", profile)
+    s = budget(profile)
     seed_list = range(seeds if seeds is not None else s.seeds)
     results = {}
     for name, make in DATASETS.items():
         mixture: Mixture2D = make()
         results[name] = compare_seeds(
             mixture,
-            methods(s.hidden, 3, s.minibatch_kernels, s.kernel_dim),
+            methods(HIDDEN, DEPTH, MINIBATCH_KERNELS, KERNEL_DIM),
             seed_list,
             steps=s.steps,
-            batch_size=s.batch_size,
-            hidden=s.hidden,
-            latent_dim=s.latent_dim,
+            batch_size=BATCH_SIZE,
+            hidden=HIDDEN,
+            depth=DEPTH,
+            latent_dim=LATENT_DIM,
             eval_samples=s.eval_samples,
             device=device,
             progress=False,
@@ -95,7 +117,7 @@ def _save(results: dict[str, list[SeedResult]], out: Path) -> None:
         for name, rs in results.items()
         for r in rs
     ]
-    (out / "modes.json").write_text(json.dumps(rows, indent=1))
+    save_json(rows, out / "modes.json")
     method_names = list(dict.fromkeys(r.method for rs in results.values() for r in rs))
     fig, axes = plt.subplots(
         len(results), len(method_names), figsize=(4 * len(method_names), 4 * len(results))

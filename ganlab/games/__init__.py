@@ -3,7 +3,7 @@
 - :mod:`ganlab.games.games`: the xy game, the piecewise game, and games from your own function.
 - :mod:`ganlab.games.dynamics`: :func:`simulate` with simultaneous, alternating,
   historical-averaging, extragradient and optimistic updates.
-- :mod:`ganlab.games.trajectory`: :class:`Trajectory`, the array of iterates it returns.
+- :mod:`ganlab.games.trajectory`: :class:`Trajectory`, the iterates it returns and their run.
 - :mod:`ganlab.games.closed_forms`: the rates those updates have near a rotational equilibrium.
 - :mod:`ganlab.games.plots`: fields, trajectories, phase portraits, rate curves, sweeps.
 """

@@ -160,11 +160,11 @@ def simulate(
             :data:`DEFAULT_WEIGHT`).
 
     Returns:
-        A :class:`Trajectory`, (steps + 1, 2) for one start or (steps + 1, M, 2) for M, the
-        start at index 0.  A diverged run keeps its iterates up to the step where it left the
-        bound; with M starts the later rows of that start are NaN.  Once every run has
-        diverged the simulation stops, so T = (last divergence step) + 1 then.  Divergence
-        is also reported with a :class:`DivergenceWarning`.
+        A :class:`Trajectory` whose ``points`` are (steps + 1, 2) for one start or
+        (steps + 1, M, 2) for M, the start at index 0.  A diverged run keeps its iterates
+        up to the step where it left the bound; with M starts the later rows of that start
+        are NaN.  Once every run has diverged the simulation stops, so T = (last divergence
+        step) + 1 then.  Divergence is also reported with a :class:`DivergenceWarning`.
     """
     if not isinstance(game, Game):
         raise TypeError(

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ganlab.games.games import Game
 from ganlab.games.trajectory import Trajectory
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (5, 5)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from ganlab.plotting import axes_or_new
 
 
 def _mark_equilibrium(ax: Axes, game: Game | None) -> None:
@@ -54,7 +48,7 @@ def plot_game(
     ax: Axes | None = None,
 ) -> Axes:
     """Contours of V(x, y) and unit arrows along −(∂V/∂x, −∂V/∂y), where gradient descent goes."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     xs, ys = np.linspace(*xlim, 200), np.linspace(*ylim, 200)
     xx, yy = np.meshgrid(xs, ys, indexing="xy")
     contours = ax.contourf(xx, yy, game.value(xx, yy), levels=20, cmap="coolwarm", alpha=0.6)
@@ -84,7 +78,7 @@ def plot_trajectories(
     ax: Axes | None = None,
 ) -> Axes:
     """Paths {label: (T, 2) iterates}, each with its start (circle) and end (square)."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for label, points in trajectories.items():
         points = np.asarray(points, dtype=np.float64)
         points = points[np.isfinite(points).all(axis=1)]
@@ -107,7 +101,7 @@ def plot_coordinates(
     ax: Axes | None = None,
 ) -> Axes:
     """x_t (solid) and y_t (dashed) against the step t for each path {label: (T, 2)}."""
-    ax = _axes(ax, figsize=(6, 4))
+    ax = axes_or_new(ax, figsize=(6, 4))
     for label, points in trajectories.items():
         points = np.asarray(points, dtype=np.float64)
         steps = np.arange(len(points))
@@ -136,12 +130,10 @@ def plot_phase_portrait(
 
     Green: ended within ``tol`` of the equilibrium; orange: did not; red: diverged.
     """
-    if trajectory.ndim != 3:
-        raise ValueError(
-            f"expected a trajectory of M starts, shape (T, M, 2), got {trajectory.shape}"
-        )
-    ax = _axes(ax)
     points = np.asarray(trajectory)
+    if points.ndim != 3:
+        raise ValueError(f"expected a trajectory of M starts, shape (T, M, 2), got {points.shape}")
+    ax = axes_or_new(ax)
     diverged = np.asarray(trajectory.diverged)
     converged = trajectory.converged(tol)
     groups = [
@@ -194,7 +186,7 @@ def plot_rates(
     A (T, M) curve (many starts) is drawn as its median with a 10–90 % band.  Each entry of
     ``references`` is a (T,) closed-form prediction drawn as a dashed black line.
     """
-    ax = _axes(ax, figsize=(6, 4))
+    ax = axes_or_new(ax, figsize=(6, 4))
     for label, values in curves.items():
         values = np.asarray(values, dtype=np.float64)
         steps = np.arange(len(values))
@@ -231,7 +223,7 @@ def plot_sweep(
 
     ``boundary`` = (weights, lrs) draws a curve, e.g. the stability limit lr(weight).
     """
-    ax = _axes(ax, figsize=(6.5, 5))
+    ax = axes_or_new(ax, figsize=(6.5, 5))
     values = np.asarray(values, dtype=np.float64)
     expected = (len(lrs), len(weights))
     if values.shape != expected:

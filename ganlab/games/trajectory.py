@@ -1,10 +1,14 @@
-"""The result of :func:`~ganlab.games.simulate`: iterates that behave as an array.
+"""The result of :func:`~ganlab.games.simulate`: the iterates and what produced them.
 
-A :class:`Trajectory` is the (T, 2) or (T, M, 2) float64 array of iterates θ_0, θ_1, ...
-plus what produced it (game, method, lr, options) and whether each run diverged.
+A :class:`Trajectory` holds the (T, 2) or (T, M, 2) float64 array of iterates θ_0, θ_1, ...
+in ``points``, plus the game, method, lr and options of the run and whether each run
+diverged.  It is a dataclass, not an array, but it indexes (``traj[-1, 0]``), has a length
+and converts with ``np.asarray(traj)`` like its ``points``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -12,13 +16,17 @@ from numpy.typing import ArrayLike
 from ganlab.games.games import Game
 
 
-class Trajectory(np.ndarray):
-    """The iterates θ_0, θ_1, ... of :func:`simulate`: a float64 array plus what produced it.
+@dataclass(eq=False)
+class Trajectory:
+    """The iterates θ_0, θ_1, ... of :func:`simulate` and what produced them.
 
-    Shape (T, 2) for one start, (T, M, 2) for M starts, with T = steps + 1 unless every run
-    diverged earlier.  Indexing and arithmetic give plain arrays; the metadata stays here:
+    ``points`` has shape (T, 2) for one start, (T, M, 2) for M starts, with T = steps + 1
+    unless every run diverged earlier.  ``traj[index]``, ``len(traj)``, ``traj.shape`` and
+    ``np.asarray(traj)`` act on ``points``; for anything else (arithmetic, reductions) use
+    ``traj.points`` or ``np.asarray(traj)``.
 
     Attributes:
+        points: the iterates, float64.
         game: the game played.
         method: the update rule.
         lr: the learning rate.
@@ -28,35 +36,32 @@ class Trajectory(np.ndarray):
             start: an int or None; M starts: int array (M,), −1 where it did not diverge.
     """
 
+    points: np.ndarray = field(repr=False)
     game: Game
     method: str
     lr: float
-    options: dict[str, float]
-    diverged: bool | np.ndarray
-    diverged_at: int | None | np.ndarray
+    options: dict[str, float] = field(default_factory=dict)
+    diverged: bool | np.ndarray = False
+    diverged_at: int | None | np.ndarray = None
 
-    def __new__(cls, points: np.ndarray, **metadata: object) -> Trajectory:
-        obj = np.asarray(points, dtype=np.float64).view(cls)
-        obj.__dict__.update(metadata)
-        return obj
+    def __post_init__(self) -> None:
+        self.points = np.asarray(self.points, dtype=np.float64)
 
-    def __array_finalize__(self, obj: np.ndarray | None) -> None:
-        # views (reshape, copy) keep the metadata of the array they were taken from
-        if isinstance(obj, Trajectory):
-            self.__dict__.update(obj.__dict__)
+    def __array__(self, dtype: object = None, copy: bool | None = None) -> np.ndarray:
+        if copy:
+            return np.array(self.points, dtype=dtype, copy=True)
+        return np.asarray(self.points, dtype=dtype)
 
-    def __array_wrap__(
-        self, array: np.ndarray, context: object = None, return_scalar: bool = False
-    ) -> np.ndarray:
-        # a derived quantity (θ − θ*, a norm, a max) is no longer a trajectory
-        array = np.asarray(array)
-        return array[()] if return_scalar else array
+    def __len__(self) -> int:
+        return len(self.points)
 
     def __getitem__(self, index: object) -> np.ndarray:
-        return np.asarray(self)[index]
+        return self.points[index]
 
-    def __reduce__(self) -> tuple:
-        return (_rebuild_trajectory, (np.asarray(self), dict(self.__dict__)))
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of ``points``: (T, 2) or (T, M, 2)."""
+        return self.points.shape
 
     def distances(self) -> np.ndarray:
         """‖θ_t − θ*‖ per step: (T,) for one start, (T, M) for M starts; NaN after divergence."""
@@ -66,17 +71,13 @@ class Trajectory(np.ndarray):
                 f"{self.game.name} has no known equilibrium; pass equilibrium=(x*, y*) "
                 "to game_from_function to measure distances"
             )
-        return np.linalg.norm(np.asarray(self) - equilibrium, axis=-1)
+        return np.linalg.norm(self.points - equilibrium, axis=-1)
 
     def converged(self, tol: float = 1e-2) -> bool | np.ndarray:
         """Whether the last iterate is within ``tol`` of the equilibrium (and finite)."""
         final = self.distances()[-1]
         within = np.isfinite(final) & (final < tol) & ~np.asarray(self.diverged)
         return bool(within) if within.ndim == 0 else within
-
-
-def _rebuild_trajectory(points: np.ndarray, metadata: dict) -> Trajectory:
-    return Trajectory(points, **metadata)
 
 
 def running_mean(points: ArrayLike) -> np.ndarray:

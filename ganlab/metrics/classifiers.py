@@ -17,9 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganlab.config import get_device, profile_name
+from ganlab.config import get_device
 from ganlab.data import mnist
-from ganlab.training import _interactive
+from ganlab.files import save_torch
+from ganlab.modes import evaluating
+from ganlab.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class MNISTClassifier(nn.Module):
         return self.head(h), h
 
     def forward(self, x: Tensor) -> Tensor:
+        """(N, 1, 28, 28) digits → (N, 10) logits."""
         return self.head(self.features(x))
 
 
@@ -87,6 +90,7 @@ def train_mnist_classifier(
 
     Args:
         images: (N, 1, 28, 28) digits in [0, 1]. labels: (N,) int64 in 0..9.
+        progress: a progress bar; default: on when interactive and the profile is ``full``.
 
     Returns:
         The classifier, in eval mode, on ``device``.
@@ -104,25 +108,17 @@ def train_mnist_classifier(
     model = MNISTClassifier().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
-    show = progress if progress is not None else _interactive() and profile_name() == "full"
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, desc="training the MNIST classifier", unit="step")
     model.train()
-    for _ in range(steps):
-        index = torch.randint(len(images), (batch_size,), generator=generator)
-        x = _shift(images[index], generator).to(device)  # (B, 1, 28, 28)
-        loss = F.cross_entropy(model(x), labels[index].to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        if bar is not None:
+    with progress_bar(steps, "training the MNIST classifier", show=progress) as bar:
+        for _ in range(steps):
+            index = torch.randint(len(images), (batch_size,), generator=generator)
+            x = _shift(images[index], generator).to(device)  # (B, 1, 28, 28)
+            loss = F.cross_entropy(model(x), labels[index].to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
             bar.update(1)
-    if bar is not None:
-        bar.close()
     return model.eval()
 
 
@@ -130,15 +126,16 @@ def train_mnist_classifier(
 def classifier_accuracy(
     model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 500
 ) -> float:
-    """The fraction of ``images`` (N, 1, 28, 28) that ``model`` labels correctly."""
+    """The fraction of ``images`` (N, 1, 28, 28) that ``model`` labels correctly.
+
+    ``model`` runs in eval mode; its modes are restored afterwards.
+    """
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     correct = 0
-    for start in range(0, len(images), batch_size):
-        logits = model(images[start : start + batch_size].to(device))
-        correct += int((logits.argmax(1).cpu() == labels[start : start + batch_size]).sum())
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, len(images), batch_size):
+            logits = model(images[start : start + batch_size].to(device))
+            correct += int((logits.argmax(1).cpu() == labels[start : start + batch_size]).sum())
     return correct / len(images)
 
 
@@ -184,12 +181,9 @@ def mnist_classifier(
     )
     test_images, test_labels = mnist("test", source)
     model.test_accuracy = classifier_accuracy(model, test_images, test_labels)
-    folder.mkdir(parents=True, exist_ok=True)
     state = {"model": {k: v.cpu() for k, v in model.state_dict().items()}}
     state["test_accuracy"] = torch.tensor(model.test_accuracy)
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)  # atomic: a half-written file is never loaded
+    save_torch(state, path)  # atomic: a half-written file is never loaded
     log.info(
         "trained the MNIST classifier (test accuracy %.4f), cached in %s", model.test_accuracy, path
     )

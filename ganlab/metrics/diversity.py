@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
+from ganlab.modes import evaluating
+
 
 def _flat(samples: Tensor) -> Tensor:
     samples = torch.as_tensor(samples)
@@ -54,20 +56,19 @@ def class_histogram(
     """How many images ``classifier`` puts in each class: int64 (num_classes,).
 
     ``classifier`` maps a batch of images to (N, num_classes) logits; it runs on the device
-    of its parameters.  A generator that covers every digit gives a flat histogram.
+    of its parameters, in eval mode (its modes are restored afterwards).  A generator that
+    covers every digit gives a flat histogram.
     """
     device = next(classifier.parameters()).device
-    was_training = classifier.training
-    classifier.eval()
     counts = torch.zeros(num_classes, dtype=torch.int64)
-    for start in range(0, len(images), batch_size):
-        logits = classifier(images[start : start + batch_size].to(device))
-        if logits.ndim != 2 or logits.shape[1] != num_classes:
-            raise ValueError(
-                f"classifier returned {tuple(logits.shape)}, expected (N, {num_classes})"
-            )
-        counts += torch.bincount(logits.argmax(dim=1).cpu(), minlength=num_classes)
-    classifier.train(was_training)
+    with evaluating(classifier):
+        for start in range(0, len(images), batch_size):
+            logits = classifier(images[start : start + batch_size].to(device))
+            if logits.ndim != 2 or logits.shape[1] != num_classes:
+                raise ValueError(
+                    f"classifier returned {tuple(logits.shape)}, expected (N, {num_classes})"
+                )
+            counts += torch.bincount(logits.argmax(dim=1).cpu(), minlength=num_classes)
     return counts
 
 

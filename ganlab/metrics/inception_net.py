@@ -23,10 +23,6 @@ from unittest import mock
 import torch
 from torch import Tensor, nn
 
-NUM_CLASSES = 1008  # the 2015 graph: 1000 ImageNet classes + 8 unused outputs
-FEATURE_DIM = 2048  # pool3
-INPUT_SIZE = 299
-
 
 class WeightsUnavailableError(RuntimeError):
     """The Inception weights are not on this machine; the message says how to get them."""

@@ -1,10 +1,13 @@
-"""The Inception score (Salimans et al., 2016, §4), computed as the official code does.
+"""The Inception score (Salimans et al., 2016, §4), split and averaged as the official code.
 
 IS = exp( E_x KL( p(y|x) || p(y) ) ): high when each sample is classified confidently
 (low-entropy p(y|x)) and the samples cover many classes (high-entropy marginal p(y)).  It lies
 in [1, K] for K classes.  Like the official code (and torch-fidelity) the samples are cut into
 ``splits`` groups, p(y) is estimated on each group, and the mean and the standard deviation
-(ddof 0) of the per-group scores are returned.
+(ddof 0) of the per-group scores are returned.  Two differences from the official code:
+log p(y|x) is computed in float64, through a log-softmax when logits are given (the official
+code takes the log of float32 softmax probabilities), and by default the samples are
+shuffled before splitting (see :func:`inception_score`).
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from ganlab.config import get_device, profile_name
+from ganlab.config import get_device
 from ganlab.metrics.frechet_distance import frechet_distance
 from ganlab.metrics.inception_score import inception_score
-from ganlab.training import _interactive
+from ganlab.progress import progress_bar
 
 # A generator module with a ``latent_dim`` attribute, or a function n -> (n, C, H, W) images.
 ImageSource = Tensor | DataLoader | nn.Module | Callable[[int], Tensor]
@@ -127,7 +127,7 @@ def classify(
         batch_size: images per forward pass.
         features: also collect features (if the classifier has them).
         device: where the classifier runs; default :func:`ganlab.config.get_device`.
-        progress: a tqdm bar; default: on when interactive and the profile is ``full``.
+        progress: a progress bar; default: on when interactive and the profile is ``full``.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -136,29 +136,24 @@ def classify(
     batches, total = _batches(source, num_samples, batch_size, seed, device)
     both = getattr(classifier, "forward_with_features", None)
     extract = getattr(classifier, "features", None) if features else None
-    show = _interactive() and profile_name() == "full" if progress is None else progress
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, desc=f"classifying with {type(classifier).__name__}", unit="img")
     all_logits, all_features = [], []
-    for images in batches:
-        images = images.to(device)
-        if features and both is not None:
-            logits, feats = both(images)  # (B, K), (B, F)
-            all_features.append(feats.float().cpu())
-        else:
-            logits = classifier(images)  # (B, K)
-            if extract is not None:
-                all_features.append(extract(images).float().cpu())
-        if logits.ndim != 2:
-            raise ValueError(f"the classifier must return (B, K) logits, got {tuple(logits.shape)}")
-        all_logits.append(logits.float().cpu())
-        if bar is not None:
+    desc = f"classifying with {type(classifier).__name__}"
+    with progress_bar(total, desc, unit="img", show=progress) as bar:
+        for images in batches:
+            images = images.to(device)
+            if features and both is not None:
+                logits, feats = both(images)  # (B, K), (B, F)
+                all_features.append(feats.float().cpu())
+            else:
+                logits = classifier(images)  # (B, K)
+                if extract is not None:
+                    all_features.append(extract(images).float().cpu())
+            if logits.ndim != 2:
+                raise ValueError(
+                    f"the classifier must return (B, K) logits, got {tuple(logits.shape)}"
+                )
+            all_logits.append(logits.float().cpu())
             bar.update(len(images))
-    if bar is not None:
-        bar.close()
     if not all_logits:
         raise ValueError("no images to classify")
     return ClassifierOutputs(

@@ -1,6 +1,6 @@
 """Semi-supervised learning with a K+1-class discriminator (Salimans et al. 2016, §5)."""
 
-from ganlab.semisupervised.averaging import ExponentialMovingAverage
+from ganlab.averaging import ExponentialMovingAverage
 from ganlab.semisupervised.losses import (
     discriminator_probability,
     generator_nonsaturating_loss,
@@ -24,6 +24,7 @@ from ganlab.semisupervised.models import (
 from ganlab.semisupervised.settings import (
     GENERATOR_OBJECTIVES,
     OFFLINE_LR,
+    PAPER_EPOCHS,
     PAPER_LR,
     EpochRecord,
     SSLConfig,
@@ -34,6 +35,7 @@ from ganlab.semisupervised.training import SemiSupervisedTrainer
 __all__ = [
     "GENERATOR_OBJECTIVES",
     "OFFLINE_LR",
+    "PAPER_EPOCHS",
     "PAPER_LR",
     "Discriminator",
     "EpochRecord",

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from ganlab.modes import evaluating
 from ganlab.tricks.minibatch_discrimination import MinibatchDiscrimination
 
 D_HIDDEN = (1000, 500, 250, 250, 250)
@@ -67,11 +68,13 @@ class GaussianNoise(nn.Module):
         self.sigma = sigma
 
     def forward(self, x: Tensor) -> Tensor:
+        """x plus fresh noise in training mode, x itself in eval mode."""
         if not self.training or self.sigma == 0:
             return x
         return x + self.sigma * torch.randn_like(x)
 
     def extra_repr(self) -> str:
+        """``sigma=…`` in the module's printout."""
         return f"sigma={self.sigma}"
 
 
@@ -85,6 +88,7 @@ def data_dependent_init(model: nn.Module, x: Tensor, eps: float = 1e-6) -> None:
     """
 
     def standardise(layer: nn.Module, _inputs: tuple, out: Tensor) -> Tensor:
+        """Forward hook: rescale ``layer`` so that ``out`` is standardised, and return it so."""
         mean, var = out.mean(0), out.var(0, unbiased=False)  # (out,)
         inv_std = 1.0 / torch.sqrt(var + eps)
         layer.weight_g.mul_(inv_std[:, None])
@@ -161,6 +165,7 @@ class Discriminator(nn.Module):
         return self.out(h)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(N, 784) or (N, 1, 28, 28) images → (N, K) class logits."""
         return self.head(self.features(x))
 
 
@@ -175,6 +180,7 @@ class ShiftBatchNorm(nn.BatchNorm1d):
         self.shift = nn.Parameter(torch.zeros(num_features))
 
     def forward(self, x: Tensor) -> Tensor:
+        """(N, C) → normalised with the batch's statistics, plus the learned shift."""
         return super().forward(x) + self.shift
 
 
@@ -196,7 +202,9 @@ class Generator(nn.Module):
             layers += [dense, ShiftBatchNorm(h), nn.Softplus()]
             width = h
         self.body = nn.Sequential(*layers)
-        # Lasagne's default (Glorot uniform) for v, as the official generator
+        # v ~ N(0, 2 / (fan_in + fan_out)): the variance of Lasagne's default Glorot-uniform
+        # init, which the official output layer uses (drawn normal here: weight norm divides
+        # v by its norm, so its scale only sets how fast Adam turns it)
         self.out = WeightNormLinear(width, out_dim, init_std=math.sqrt(2.0 / (width + out_dim)))
         self.side = int(round(out_dim**0.5))
 
@@ -205,6 +213,7 @@ class Generator(nn.Module):
         return torch.rand(n, self.latent_dim, device=device)
 
     def forward(self, z: Tensor) -> Tensor:
+        """(N, latent_dim) latents → (N, 1, 28, 28) images in (0, 1)."""
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"expected z of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
         x = torch.sigmoid(self.out(self.body(z)))  # (N, 784)
@@ -218,17 +227,16 @@ def error_rate(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int
 
 @torch.no_grad()
 def predict(model: nn.Module, images: Tensor, batch_size: int = 1000) -> Tensor:
-    """argmax_k l_k(x) for every image, computed in eval mode; int64 (N,) on the CPU."""
-    was_training = model.training
-    model.eval()
+    """argmax_k l_k(x) for every image, computed in eval mode; int64 (N,) on the CPU.
+
+    ``model``'s modes (train or eval, module by module) are restored afterwards.
+    """
     device = next(model.parameters()).device
-    try:
+    with evaluating(model):
         out = [
             model(images[i : i + batch_size].to(device)).argmax(1).cpu()
             for i in range(0, len(images), batch_size)
         ]
-    finally:
-        model.train(was_training)
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
 
 

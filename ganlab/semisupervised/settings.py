@@ -9,6 +9,8 @@ from ganlab.semisupervised.models import D_HIDDEN
 GENERATOR_OBJECTIVES = ("feature_matching", "minibatch", "none")
 
 PAPER_LR = 0.003
+# the official script trains for 300 epochs (600 steps each on full MNIST with batches of 100)
+PAPER_EPOCHS = 300
 # On the 4000 offline digits the official 0.003 is too large: after 100 epochs (4000 steps)
 # K+1 + feature matching had 12.1 / 13.8 / 12.7 % test error at 0.003 and 9.6 / 8.5 / 9.3 %
 # at 0.001 (seeds 0-2, G with PyTorch's default init); with G's Glorot init, 13.3 / 14.0 /
@@ -26,8 +28,11 @@ class SSLConfig:
     """Hyperparameters, named and valued as in the official MNIST script.
 
     ``generator_objective``: ``"feature_matching"`` (the paper's choice), ``"minibatch"``
-    (D gets a minibatch-discrimination layer, G the usual -log D(G(z))), or ``"none"``
-    (no generator, no unlabelled loss: plain supervised training on the labelled set).
+    (D gets a minibatch-discrimination layer; G minimises the non-saturating -log D(G(z)),
+    one G step per D step, whereas the official CIFAR-10 and SVHN minibatch scripts minimise
+    log(1 - D(G(z))) with three G steps per D step; there is no official MNIST one), or
+    ``"none"`` (no generator, no unlabelled loss: plain supervised training on the labelled
+    set).
     """
 
     labels: int = 100

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -21,9 +20,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ganlab.averaging import ExponentialMovingAverage
 from ganlab.config import get_device
 from ganlab.data import labeled_subset
-from ganlab.semisupervised.averaging import ExponentialMovingAverage
+from ganlab.files import save_torch
+from ganlab.modes import frozen
 from ganlab.semisupervised.losses import (
     generator_nonsaturating_loss,
     supervised_loss,
@@ -36,7 +37,6 @@ from ganlab.semisupervised.models import (
     error_rate,
 )
 from ganlab.semisupervised.settings import EpochRecord, SSLConfig
-from ganlab.training import frozen
 from ganlab.tricks.feature_matching import feature_matching_loss
 
 
@@ -98,7 +98,12 @@ class SemiSupervisedTrainer:
         return len(self.train_images) // self.config.batch_size
 
     def _batches(self) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
-        """Yield one epoch of index batches (labelled, unlabelled for D, unlabelled for G)."""
+        """Yield one epoch of index batches ``(lab, unl, real_for_g)``.
+
+        ``lab``: labelled examples; ``unl``: unlabelled examples for D's step;
+        ``real_for_g``: the real examples whose features G's feature-matching step matches,
+        drawn from a separate shuffle of the unlabelled set.
+        """
         n, b = len(self.train_images), self.config.batch_size
         tiles = math.ceil(n / len(self.labeled))
         lab = torch.cat(
@@ -108,13 +113,20 @@ class SemiSupervisedTrainer:
             ]
         )
         unl = torch.randperm(n, generator=self.rng)
-        unl2 = torch.randperm(n, generator=self.rng)  # G's real batch is shuffled separately
+        real_for_g = torch.randperm(n, generator=self.rng)  # shuffled separately from unl
         for i in range(self.steps_per_epoch):
             sl = slice(i * b, (i + 1) * b)
-            yield lab[sl], unl[sl], unl2[sl]
+            yield lab[sl], unl[sl], real_for_g[sl]
 
-    def train_step(self, lab: Tensor, unl: Tensor, unl2: Tensor) -> tuple[float, float, float]:
-        """One D step then one G step; returns (L_supervised, L_unsupervised, L_G)."""
+    def train_step(
+        self, lab: Tensor, unl: Tensor, real_for_g: Tensor
+    ) -> tuple[float, float, float]:
+        """One D step then one G step; returns (L_supervised, L_unsupervised, L_G).
+
+        Args:
+            lab, unl, real_for_g: index batches into the training set, as yielded by
+                :meth:`_batches` (labelled, unlabelled for D, real examples for G).
+        """
         dev, cfg = self.device, self.config
         x_lab, y_lab = self.train_images[lab].to(dev), self.train_labels[lab].to(dev)
         D, G = self.discriminator, self.generator
@@ -147,7 +159,7 @@ class SemiSupervisedTrainer:
             if cfg.generator_objective == "feature_matching":
                 # L_G = mean_f (E f(x) - E f(G(z)))², f = D's last hidden layer, noise on
                 with torch.no_grad():
-                    real_features = D.features(self.train_images[unl2].to(dev))
+                    real_features = D.features(self.train_images[real_for_g].to(dev))
                 fake_features = D.features(fake)
                 loss_gen = feature_matching_loss(real_features, fake_features, reduction="mean")
             else:
@@ -170,8 +182,8 @@ class SemiSupervisedTrainer:
         if self.generator is not None:
             self.generator.train()
         totals = torch.zeros(3, dtype=torch.float64)
-        for lab, unl, unl2 in self._batches():
-            totals += torch.tensor(self.train_step(lab, unl, unl2), dtype=torch.float64)
+        for lab, unl, real_for_g in self._batches():
+            totals += torch.tensor(self.train_step(lab, unl, real_for_g), dtype=torch.float64)
             if bar is not None:
                 bar.update(1)
         means = (totals / self.steps_per_epoch).tolist()
@@ -224,18 +236,8 @@ class SemiSupervisedTrainer:
         torch.set_rng_state(state["torch_rng"])
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write a checkpoint atomically (temporary file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                torch.save(self.state_dict(), f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        """Write :meth:`state_dict` to ``path`` atomically (a reader never sees half a file)."""
+        return save_torch(self.state_dict(), path)
 
     def resume(self, path: str | os.PathLike) -> bool:
         """Load the checkpoint at ``path`` if it exists; returns whether one was loaded."""

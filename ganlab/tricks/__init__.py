@@ -1,12 +1,11 @@
 """The paper's techniques (§3), one module each."""
 
 from ganlab.tricks.feature_matching import FeatureMatchingObjective, feature_matching_loss
-from ganlab.tricks.historical_averaging import HistoricalAveraging, HistoricalAveragingCallback
+from ganlab.tricks.historical_averaging import HistoricalAveraging, penalised
 from ganlab.tricks.label_smoothing import (
     SmoothedDiscriminatorObjective,
     confidence_tracker,
     discriminator_confidence,
-    discriminator_loss,
     optimal_discriminator,
 )
 from ganlab.tricks.minibatch_discrimination import MinibatchDiscrimination
@@ -20,7 +19,6 @@ from ganlab.tricks.virtual_batch_norm import (
 __all__ = [
     "FeatureMatchingObjective",
     "HistoricalAveraging",
-    "HistoricalAveragingCallback",
     "MinibatchDiscrimination",
     "SmoothedDiscriminatorObjective",
     "VirtualBatchNorm",
@@ -28,8 +26,8 @@ __all__ = [
     "batchmate_dependence",
     "confidence_tracker",
     "discriminator_confidence",
-    "discriminator_loss",
     "feature_matching_loss",
     "optimal_discriminator",
+    "penalised",
     "reference_mode",
 ]

@@ -27,7 +27,6 @@ __all__ = [
     "SmoothedDiscriminatorObjective",
     "confidence_tracker",
     "discriminator_confidence",
-    "discriminator_loss",
     "optimal_discriminator",
 ]
 

@@ -9,12 +9,35 @@ other examples of its batch:
     o(x_i)_b = Σ_{j ≠ i} c_b(x_i, x_j)         (+ a learned bias per kernel b)
     output: [f(x_i), o(x_i)] ∈ R^{A+B}
 
-As in the official code the self term j = i is excluded and a bias initialised to -1 is
-added (``bias=False`` gives exactly the formula).  Real and generated batches must be
-passed through separately.  ``normalize=True`` divides the sum by N - 1, the number of
-other examples, as the official TensorFlow (ImageNet) code does: o then lies in [0, 1]
-whatever the batch size, which keeps D's last layer well scaled (lesson 04 measures the
-difference).
+What this layer does: T is a plain parameter drawn from N(0, 0.05²); the self term j = i
+is left out (it is always e⁰ = 1); a learned bias per kernel, initialised to -1, is added
+(``bias=False`` gives exactly the formula above); ``normalize=True`` divides the sum by
+N - 1, the number of other examples, so that o lies in [0, 1] whatever the batch size
+(lesson 04 compares the sum with this mean).  Real and generated batches must be passed
+through separately, as in the paper.
+
+How the official layers differ (openai/improved-gan):
+
+* The Theano ``MinibatchLayer`` (``mnist_svhn_cifar10/nn.py``; used only by the CIFAR-10
+  and SVHN minibatch scripts, with B = 100, C = 5, on D's 192 or 128 globally pooled
+  features) is weight-normalised: T = θ · exp(s) / ||θ||₂, each of the B·C columns θ[:, b, c]
+  normalised over the A inputs, θ ~ N(0, 0.05²), a learned log-scale s (B, C) starting at 0.
+  It also sums over j ≠ i (a distance of 10⁶ on the diagonal makes the self term 0) with
+  no normalisation, and adds a learned bias per kernel whose default is -1.  But the scripts
+  run a data-dependent initialisation once, on 500 labelled images, before training: per
+  kernel b it rescales T so that the mean over i of the L1 distance from M_{i,b} to its
+  nearest neighbour is 2, then sets the bias to -mean_i o(x_i)_b on that batch, so that
+  o + bias starts centred.  The -1 never reaches training.  This layer has neither the weight
+  normalisation nor that initialisation: its T keeps the scale of the draw (columns of L2
+  norm about 0.05·√A, where the official columns start at norm 1 and are then rescaled)
+  and its bias starts at -1.
+* The TensorFlow ImageNet discriminator (``imagenet/discriminator.py``; B = 300, C = 50,
+  M from a dense layer with weights N(0, 0.02²)) takes one joint batch of n real and n
+  generated images and gives every example two sets of features: its closeness to the real
+  half and to the generated half, each summed over j ≠ i (mask 1 - I) and divided by
+  n(2n - 1), the count of unmasked entries in that half of the columns of the 2n × 2n mask
+  (not the number of terms in one example's sum).  It has no bias.  ``normalize=True`` is
+  not that either: it is a per-example mean over one separately processed batch.
 
 Cost: the pairwise distances take O(N²·B·C) time.  Naive broadcasting also needs
 O(N²·B·C) memory; here the L1 distances are computed with ``torch.cdist`` (O(N²·B)
@@ -34,8 +57,10 @@ class MinibatchDiscrimination(nn.Module):
         in_features: A, the size of f(x).
         num_kernels: B, the number of distance kernels.
         kernel_dim: C, the dimension each kernel compares in.
-        bias: add a learned per-kernel bias to o (initialised to -1, as in the official code).
-        normalize: average over the N - 1 other examples instead of summing.
+        bias: add a learned per-kernel bias to o, initialised to -1 (the default of the
+            official Theano layer's bias, which its data-dependent initialisation replaces).
+        normalize: average over the N - 1 other examples instead of summing (neither
+            official layer does this; see the module docstring).
         chunk_size: rows per chunk of the distance computation; ``None`` picks a chunk that
             keeps the (chunk, N, B) distance block under about 16M elements.
     """
@@ -67,7 +92,12 @@ class MinibatchDiscrimination(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """T ~ N(0, 0.05²) and bias = -1, the official initialisation."""
+        """T ~ N(0, 0.05²) and bias = -1.
+
+        These are the initial values of the official Theano layer's θ and bias, but that
+        layer weight-normalises θ and then rescales it and resets the bias from data before
+        training; this layer uses T as drawn.
+        """
         nn.init.normal_(self.weight, std=0.05)
         if self.bias is not None:
             nn.init.constant_(self.bias, -1.0)

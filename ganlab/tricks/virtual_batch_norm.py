@@ -90,11 +90,6 @@ class VirtualBatchNorm(nn.Module):
         std = torch.sqrt(self.eps + mean_sq - mean.pow(2)).view(shape)
         return self._affine((reference - mean.view(shape)) / std)
 
-    def clear_reference(self) -> None:
-        """Forget the reference statistics (and the graph they hold)."""
-        self.reference_mean = self.reference_mean_sq = None
-        self.reference_size = 0
-
     def forward(self, x: Tensor) -> Tensor:
         """Normalise each example of x with the reference statistics and its own.
 

@@ -27,7 +27,7 @@ from ganlab.grading.mistakes import compare_runs, compare_with_mistakes
 Gradients = Callable[[float, float], tuple[float, float]]  # (x, y) -> (g_x, g_y)
 
 
-def _pair(v: Tensor) -> str:
+def _format_point(v: Tensor) -> str:
     """A (2,) tensor as "(x, y)"."""
     return "(" + ", ".join(f"{c:.6g}" for c in v.tolist()) + ")"
 
@@ -149,7 +149,7 @@ def _mistaken_means(mean: Tensor, value: Tensor, t: int) -> dict[str, Tensor]:
 
 
 def _call_mean_update(student: MeanUpdate, mean: Tensor, value: Tensor, t: int) -> Tensor:
-    what = f"running_mean_update(mean={_pair(mean)}, value={_pair(value)}, t={t})"
+    what = f"running_mean_update(mean={_format_point(mean)}, value={_format_point(value)}, t={t})"
     return as_array(student(mean.clone().numpy(), value.clone().numpy(), t), (2,), what)
 
 
@@ -180,7 +180,10 @@ def _first_mean_case(seed: int) -> Callable[[MeanUpdate], Outcome]:
                     got,
                     value,
                     partial(_mistaken_means, mean, value, 1),
-                    what=f"running_mean_update(mean={_pair(mean)}, value={_pair(value)}, t=1)",
+                    what=(
+                        f"running_mean_update(mean={_format_point(mean)}, "
+                        f"value={_format_point(value)}, t=1)"
+                    ),
                 )
             )
         return first_failure(outcomes)
@@ -269,8 +272,8 @@ HA_MISTAKES: dict[str, dict[str, Any]] = {
 
 def _step_what(theta: Tensor, mean: Tensor, t: int, lr: float, weight: float, game: str) -> str:
     return (
-        f"historical_averaging_step(theta={_pair(theta)}, mean={_pair(mean)}, t={t}, lr={lr:g}, "
-        f"weight={weight:g}) on the {game} = (θ_(t+1), θ̄_t)"
+        f"historical_averaging_step(theta={_format_point(theta)}, mean={_format_point(mean)}, "
+        f"t={t}, lr={lr:g}, weight={weight:g}) on the {game} = (θ_(t+1), θ̄_t)"
     )
 
 
@@ -405,7 +408,7 @@ def _lesson_rows(start: tuple[float, float], steps: int) -> Tensor:
         steps=steps,
         weight=DEFAULT_WEIGHT,
     )
-    thetas = torch.tensor(run.tolist(), dtype=torch.float64)  # (steps + 1, 2): θ_1..θ_(T+1)
+    thetas = torch.tensor(run.points.tolist(), dtype=torch.float64)  # (steps + 1, 2): θ_1..θ_(T+1)
     counts = torch.arange(1, steps + 1, dtype=torch.float64).unsqueeze(1)  # (steps, 1)
     return torch.cat([thetas[1:], thetas[:-1].cumsum(dim=0) / counts], dim=1)
 

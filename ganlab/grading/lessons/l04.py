@@ -1,7 +1,8 @@
 """Graded cases of lesson 04 (``solutions/04_minibatch_discrimination.ipynb``): §3.2.
 
 M_i = f(x_i)·T ∈ R^{B×C}, T ∈ R^{A×B×C};  c_b(x_i, x_j) = exp(−||M_{i,b} − M_{j,b}||_1);
-o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j), without the official code's bias; the layer returns
+o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j), without the learned per-kernel bias of the official
+layer and of :class:`ganlab.tricks.MinibatchDiscrimination`; the layer returns
 [f(x_i), o(x_i)].  The references are computed here, independently of :mod:`ganlab.tricks`:
 a loop over the examples i in float64, and autograd through it for the gradients.
 
@@ -66,10 +67,13 @@ def _mistakes(m: Tensor) -> dict[str, Tensor]:
     return {
         "you included the self term j = i, exp(0) = 1, so every entry is 1 too large: the "
         "sum runs over the other examples, j ≠ i": torch.exp(-l1).sum(dim=1),
-        "you added the official code's bias of −1 per kernel: this exercise asks for the "
-        "bias-free formula o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j)": o - 1,
-        "you divided by N − 1, the number of other examples (the TensorFlow code's "
-        "normalisation): here o is the sum, not the mean": o / max(n - 1, 1),
+        "you added a bias of −1 per kernel (the starting value of the learned bias in "
+        "ganlab's layer and, before its data-dependent initialisation, in the official "
+        "one): this exercise asks for the bias-free formula o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j)": (
+            o - 1
+        ),
+        "you divided by N − 1, the number of other examples (ganlab's normalize=True): "
+        "here o is the sum, not the mean": o / max(n - 1, 1),
         f"you used the L2 distance: c_b uses {l1_norm}": over_others(torch.exp(-diff.norm(dim=3))),
         f"you used the squared L2 distance: c_b uses {l1_norm}": over_others(
             torch.exp(-diff.pow(2).sum(dim=3))

@@ -45,7 +45,8 @@ def _statistics_reference(reference: Tensor) -> tuple[Tensor, Tensor]:
     return torch.tensor(means, dtype=torch.float64), torch.tensor(mean_squares, dtype=torch.float64)
 
 
-def _pair(got: object, what: str) -> tuple[Tensor, Tensor]:
+def _two_tensors(got: object, what: str) -> tuple[Tensor, Tensor]:
+    """The student's returned (mean, mean_sq) as two tensors, or a failure naming the type."""
     if not isinstance(got, tuple | list) or len(got) != 2:
         raise CaseFailed(f"{what}: expected a tuple (mean, mean_sq), got {type(got).__name__}")
     return as_tensor(got[0], f"{what}[0]"), as_tensor(got[1], f"{what}[1]")
@@ -55,7 +56,7 @@ def _statistics_case(shape: tuple[int, ...], seed: int) -> Callable:
     def run(student: Callable[[Tensor], object]) -> Outcome:
         reference = _normal(shape, seed, 2.0, 1.0)
         what = f"reference_statistics(reference of shape {shape})"
-        mean, mean_sq = _pair(student(reference.clone()), what)
+        mean, mean_sq = _two_tensors(student(reference.clone()), what)
         expected_mean, expected_mean_sq = _statistics_reference(reference)
         r = reference.double()
         over = (0, 2, 3)

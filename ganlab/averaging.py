@@ -1,15 +1,17 @@
-"""Test-time parameter averaging: an exponential moving average of D's parameters.
+"""Test-time parameter averaging: an exponential moving average (EMA) of a network.
 
-The official semi-supervised code evaluates not the discriminator being trained but an
-exponential moving average of its parameters (``disc_param_avg``, rate 0.0001), with the
-noise layers off.  This is not the paper's "historical averaging" (§3.3), which is a
-penalty in the training cost; averaging only smooths the noisy end of training.
+Not the paper's historical averaging (§3.3, :mod:`ganlab.tricks.historical_averaging`),
+which adds a penalty to the training cost: an average changes nothing in training, it is
+only what gets *evaluated*.  The official semi-supervised code evaluates such an average of
+D's parameters (``disc_param_avg``, rate 0.0001) with the noise layers off; lesson 05 reads
+out an average of G's parameters.
 
 The official average starts at zero and needs tens of thousands of steps to forget that
 start; the paper trains for 180 000.  For short runs the rate here starts larger, as in
 TensorFlow's ``ExponentialMovingAverage(num_updates=t)``: rate_t = max(rate, 9 / (10 + t)),
 an average over roughly the last tenth of the steps so far, until t = 9 / rate - 10
-(90 000 steps at rate 0.0001), and the official rate after that.
+(90 000 steps at rate 0.0001), and the official rate after that.  ``warmup=False`` gives the
+plain EMA θ̄ ← β θ̄ + (1 − β) θ with β = 1 − rate from the first update.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@ import pytest
 import torch
 
 from ganlab.data import ring_mixture
-from ganlab.experiments import (
+from ganlab.recipes import (
     compare_mnist,
     compare_seeds,
     coverage_table,
+    toy_gan,
     train_mnist_gan,
     train_toy_gan,
 )
@@ -20,6 +21,9 @@ def test_train_toy_gan_is_reproducible_and_logs_coverage():
     b = train_toy_gan(mix, steps=20, seed=3, eval_every=10, eval_samples=100, **SMALL)
     assert a.history == b.history
     assert [step for step, _ in a.metrics["coverage"]] == [0, 10, 20]
+    built = toy_gan(mix, seed=3, eval_every=10, eval_samples=100, **SMALL)
+    assert built.step == 0 and [s for s, _ in built.metrics["coverage"]] == [0]
+    assert built.fit(20).history == a.history  # build, then fit: the same run
 
 
 def test_compare_seeds_and_its_table():

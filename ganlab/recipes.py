@@ -1,8 +1,9 @@
-"""Ready-made 2-D experiments that several lessons share.
+"""Ready-made GAN runs that several lessons share.
 
-:func:`train_toy_gan` trains a GAN on a 2-D Gaussian mixture with the course's default
-networks and records mode coverage during training; :func:`compare_seeds` runs it over
-several seeds so that every claim is measured against a baseline from the same run.
+:func:`toy_gan` builds the course's 2-D GAN on a Gaussian mixture (:func:`train_toy_gan`
+also trains it) and records mode coverage during training; :func:`compare_seeds` runs it
+over several seeds so that every claim is measured against a baseline from the same run.
+:func:`train_mnist_gan` and :func:`compare_mnist` do the same for the small MNIST DCGAN.
 """
 
 from __future__ import annotations
@@ -32,10 +33,9 @@ def coverage_tracker(mixture: Mixture2D, n_samples: int, every_n: int) -> Callba
     return every(every_n, track)
 
 
-def train_toy_gan(
+def toy_gan(
     mixture: Mixture2D,
     *,
-    steps: int,
     seed: int = 0,
     batch_size: int = 256,
     hidden: int = 128,
@@ -44,7 +44,6 @@ def train_toy_gan(
     latent_dim: int = 2,
     lr: float = 1e-3,
     d_lr: float | None = None,
-    beta1: float = 0.5,
     d_objective: Objective = vanilla_discriminator_objective,
     g_objective: Objective = nonsaturating_generator_objective,
     discriminator: Callable[[], nn.Module] | None = None,
@@ -54,42 +53,44 @@ def train_toy_gan(
     device: str | torch.device | None = None,
     progress: bool | None = None,
 ) -> Trainer:
-    """Train a GAN with MLP generator and discriminator on a 2-D mixture.
+    """The course's 2-D GAN, built and ready to train: MLP G and D on a 2-D mixture.
 
     The models are built after seeding, so a seed fixes initialisation, batches and noise.
     ``depth`` and ``lr`` are G's (and D's unless ``d_depth`` / ``d_lr`` say otherwise).
     With ``eval_every > 0`` mode coverage of ``eval_samples`` samples is logged in
-    ``trainer.metrics["coverage"]`` (also at step 0).  ``discriminator`` builds a custom D
-    (e.g. with minibatch discrimination); default :class:`MLPDiscriminator`.
+    ``trainer.metrics["coverage"]``, here at step 0 and then every ``eval_every`` steps.
+    ``discriminator`` builds a custom D (e.g. with minibatch discrimination); default
+    :class:`MLPDiscriminator`.  Change the objectives or add callbacks before ``fit``.
 
     Returns:
-        The trained :class:`Trainer` (``.generator``, ``.history``, ``.metrics``).
+        The untrained :class:`Trainer` (``.generator``, ``.discriminator``, ``.fit(steps)``).
     """
     seed_everything(seed)
     generator = MLPGenerator(latent_dim, 2, hidden, depth)
     d_depth = depth if d_depth is None else d_depth
     disc = discriminator() if discriminator is not None else MLPDiscriminator(2, hidden, d_depth)
-    all_callbacks = list(callbacks)
-    if eval_every:
-        all_callbacks.append(coverage_tracker(mixture, eval_samples, eval_every))
+    tracker = coverage_tracker(mixture, eval_samples, eval_every) if eval_every else None
     trainer = Trainer(
         generator,
         disc,
         mixture,
         d_objective=d_objective,
         g_objective=g_objective,
-        g_optimizer=torch.optim.Adam(generator.parameters(), lr=lr, betas=(beta1, 0.999)),
-        d_optimizer=torch.optim.Adam(
-            disc.parameters(), lr=lr if d_lr is None else d_lr, betas=(beta1, 0.999)
-        ),
+        lr=lr,
+        d_lr=d_lr,
         batch_size=batch_size,
-        callbacks=all_callbacks,
+        callbacks=[*callbacks, *([tracker] if tracker else [])],
         device=device,
         progress=progress,
     )
-    if eval_every:
-        all_callbacks[-1](trainer)  # step 0: coverage of the untrained generator
-    return trainer.fit(steps)
+    if tracker is not None:
+        tracker(trainer)  # step 0: coverage of the untrained generator
+    return trainer
+
+
+def train_toy_gan(mixture: Mixture2D, *, steps: int, **settings: object) -> Trainer:
+    """:func:`toy_gan` with ``settings``, trained for ``steps`` steps; returns the trainer."""
+    return toy_gan(mixture, **settings).fit(steps)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,6 @@ def train_mnist_gan(
     batch_size: int = 64,
     latent_dim: int = 64,
     lr: float = 5e-4,
-    beta1: float = 0.5,
     d_objective: Objective = vanilla_discriminator_objective,
     g_objective: Objective = nonsaturating_generator_objective,
     discriminator: Callable[[], nn.Module] | None = None,
@@ -193,7 +193,6 @@ def train_mnist_gan(
         d_objective=d_objective,
         g_objective=g_objective,
         lr=lr,
-        beta1=beta1,
         batch_size=batch_size,
         callbacks=callbacks,
         device=device,
