@@ -145,7 +145,7 @@ def table(results: list[VariantResult]) -> str:
     by_key = {r.variant.key: r for r in results}
     if "b" in by_key and "d" in by_key and by_key["d"].mean > 0:
         ratio = by_key["b"].mean / by_key["d"].mean
-        lines.append(f"\n(b) / (d) = {ratio:.2f} (target ≤ 1.25)")
+        lines.append(f"\n(b) / (d) = {ratio:.2f}")
     return "\n".join(lines)
 
 
