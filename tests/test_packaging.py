@@ -90,3 +90,25 @@ def test_ganlab_info_reports_profile_and_device(monkeypatch):
 def test_ci_script_calls_make_test():
     script = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test\s*$", script, re.M)
+
+
+def test_package_data_ships_the_offline_digits_and_the_benchmark_results():
+    """``pip install`` must carry the t10k files and lesson 09's results: every file the
+    package reads at run time is matched by a package-data pattern."""
+    tomllib = pytest.importorskip("tomllib")
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]
+    needed = {
+        "ganlab.data": [
+            f"mnist_t10k/t10k-{kind}-idx{n}-ubyte.gz" for kind, n in (("images", 3), ("labels", 1))
+        ],  # fmt: skip
+        "ganlab.bench": [
+            f"results/{name}" for name in ("ssl_results.json", "ssl_results.npz", "ssl_long.json")
+        ],  # fmt: skip
+    }
+    for package, files in needed.items():
+        folder = ROOT / package.replace(".", "/")
+        for name in files:
+            assert (folder / name).is_file(), name
+            assert any(Path(name).match(p) for p in patterns[package]), (package, name)

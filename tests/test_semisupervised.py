@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -326,16 +327,25 @@ def test_labelled_batches_tile_a_class_balanced_set():
     assert not torch.equal(real_for_g, unl)
 
 
-def test_bench_table_reports_mean_std_and_the_ratio():
-    from ganlab.bench.ssl import VARIANTS, VariantResult, table
+def test_bench_table_reports_mean_sample_std_and_the_ratio():
+    from ganlab.bench.ssl import MAIN_ARMS, ArmResult, table
 
     results = [
-        VariantResult(v, errors=e, raw_errors=e, seconds=[10.0, 20.0])
-        for v, e in zip(VARIANTS, ([0.2, 0.3], [0.06, 0.08], [0.1, 0.1], [0.05, 0.07]), strict=True)
+        ArmResult(arm, seeds=[0, 1], errors=e, raw_errors=e, seconds=[10.0, 20.0], steps=130)
+        for arm, e in zip(
+            MAIN_ARMS, ([0.2, 0.3], [0.06, 0.08], [0.1, 0.1], [0.05, 0.07]), strict=True
+        )
     ]
+    results[2].mnist_scores, results[2].fids = [8.0, 9.0], [10.0, 14.0]
     text = table(results)
-    assert "| (b) K+1 + feature matching | 7.00 ± 1.41 | 7.00 | 15 |" in text
+    # sample std (ddof 1) of 6 and 8 is √2 = 1.41
+    row = "| (b) K+1 + feature matching | 2 | 130 | 7.00 ± 1.41 | 7.00 ± 1.41 | – | – | 15 |"
+    assert row in text
+    assert "| 8.50 ± 0.71 | 12.0 ± 2.8 |" in text
+    assert "sample standard deviation (ddof 1)" in text
     assert "(b) / (d) = 1.17" in text
+    one = [ArmResult(MAIN_ARMS[0], seeds=[0], errors=[0.1], raw_errors=[0.1], seconds=[1.0])]
+    assert "10.00 (1 seed)" in table(one) and "±" not in table(one).split("\n")[2]
 
 
 def test_ssl_commands_are_registered():
@@ -349,25 +359,58 @@ def test_ssl_commands_are_registered():
         100,
         "offline",
     )
-    args = parser.parse_args(["bench", "ssl", "--quick", "--seeds", "2"])
-    assert args.quick and args.seeds == 2
+    args = parser.parse_args(["bench", "ssl", "--quick", "--seeds", "2", "--arms", "b,c"])
+    assert args.quick and args.seeds == 2 and args.arms == "b,c"
 
 
-def test_misclassified_figure_shows_only_the_errors():
+def test_confusion_matrix_equals_a_naive_count():
     import matplotlib
 
     matplotlib.use("Agg")
-    from ganlab.semisupervised.plots import plot_misclassified
+    import matplotlib.pyplot as plt
 
-    images = torch.rand(12, 1, 28, 28)
-    labels = torch.arange(12) % 10
-    predicted = labels.clone()
-    predicted[[2, 5, 7]] = 9 - labels[[2, 5, 7]]
-    fig = plot_misclassified(images, labels, predicted, ncol=5)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["2 → 7", "5 → 4", "7 → 2"]
-    with pytest.raises(ValueError, match="as many images"):
-        plot_misclassified(images, labels[:5], predicted)
+    from ganlab.semisupervised.plots import confusion_matrix, plot_confusion
+
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.randint(10, (300,), generator=gen)
+    predicted = torch.where(torch.rand(300, generator=gen) < 0.7, labels,
+                            torch.randint(10, (300,), generator=gen))  # fmt: skip
+    expected = np.zeros((10, 10), dtype=np.int64)
+    for t, p in zip(labels.tolist(), predicted.tolist(), strict=True):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(confusion_matrix(labels, predicted), expected)
+    ax = plot_confusion(labels, predicted)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    for k in range(10):
+        error = 100 * (1 - expected[k, k] / expected[k].sum())
+        assert ticks[k] == f"{k}  ({error:.1f} %)"
+    written = {t.get_text() for t in ax.texts}
+    assert written == {str(v) for i, row in enumerate(expected) for j, v in enumerate(row)
+                       if i != j and v}  # fmt: skip
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="must lie in 0..9"):
+        confusion_matrix(torch.tensor([0, 10]), torch.tensor([0, 1]))
+
+
+def test_seed_curves_draw_every_seed_and_their_mean():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ganlab.semisupervised.plots import plot_seed_curves
+
+    arm = {"curves": [[0.3, 0.2, 0.1], [0.5, 0.2, 0.3]], "steps_per_epoch": 130}
+    ax = plot_seed_curves({"(b)": arm})
+    mean, *seeds = [line for line in ax.get_lines() if len(line.get_xdata())]
+    assert list(mean.get_xdata()) == [130, 260, 390]
+    assert mean.get_ydata() == pytest.approx([40, 20, 20])
+    assert [list(s.get_ydata()) for s in seeds] == [
+        pytest.approx([30, 20, 10]),
+        pytest.approx([50, 20, 30]),
+    ]
+    assert ax.get_legend().get_texts()[0].get_text() == "(b) (mean of 2)"
+    plt.close(ax.figure)
 
 
 def test_error_curves_plot_each_history_with_one_legend_entry_per_run():
@@ -403,15 +446,15 @@ def test_error_curves_plot_each_history_with_one_legend_entry_per_run():
     plt.close(ax.figure)
 
 
-@pytest.mark.parametrize("weight", [1.0, 0.3])
-def test_discriminator_step_is_the_loss_of_three_separate_passes(weight):
+@pytest.mark.parametrize(("weight", "use_labels"), [(1.0, True), (0.3, True), (1.0, False)])
+def test_discriminator_step_is_the_loss_of_three_separate_passes(weight, use_labels):
     """One batched pass over labelled, unlabelled and fake examples gives the gradient of
     L_sup + w·L_unsup computed pass by pass; G's step leaves D's gradients and flags alone."""
     import copy
 
     from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig
 
-    config = SSLConfig(labels=20, unlabeled_weight=weight, **SMALL)
+    config = SSLConfig(labels=20, unlabeled_weight=weight, use_labels=use_labels, **SMALL)
     trainer = SemiSupervisedTrainer(*_digits(400), config, seed=5, device="cpu")
     D, G = trainer.discriminator, trainer.generator
     for module in D.modules():
@@ -425,8 +468,9 @@ def test_discriminator_step_is_the_loss_of_three_separate_passes(weight):
     with torch.no_grad():
         fake = before_g(before_g.sample_latent(config.batch_size))
     images, labels = trainer.train_images, trainer.train_labels
-    loss = supervised_loss(before_d(images[lab]), labels[lab])
-    loss = loss + weight * unsupervised_loss(before_d(images[unl]), before_d(fake))
+    loss = weight * unsupervised_loss(before_d(images[unl]), before_d(fake))
+    if use_labels:
+        loss = loss + supervised_loss(before_d(images[lab]), labels[lab])
     loss.backward()
     for (name, expected), got in zip(before_d.named_parameters(), D.parameters(), strict=True):
         assert got.requires_grad == expected.requires_grad, name
@@ -455,6 +499,9 @@ def test_a_short_run_with_a_generator_beats_the_labelled_examples_alone():
         ("labels", 0, "labels and batch_size must be >= 1"),
         ("unlabeled_weight", -1.0, "unlabeled_weight must be >= 0"),
         ("lr", 0.0, "lr must be > 0"),
+        ("adam", "adamw", "adam must be one of"),
+        ("minibatch_generator_loss", "wgan", "minibatch_generator_loss must be one of"),
+        ("minibatch_generator_steps", 0, "minibatch_generator_steps must be >= 1"),
     ],
 )
 def test_config_rejects_bad_settings(field, value, message):
@@ -469,3 +516,107 @@ def test_default_learning_rate_is_the_papers_except_offline():
 
     assert SSLConfig().lr == PAPER_LR == 0.003  # the official script's value
     assert default_lr("torchvision") == PAPER_LR and default_lr("offline") == OFFLINE_LR == 0.001
+
+
+@pytest.mark.parametrize("loss", ["minimax", "nonsaturating"])
+def test_minibatch_objective_is_the_official_scripts_recipe(monkeypatch, loss):
+    """(c): a weight-normalised minibatch layer initialised from data, and three G steps on
+    log(1 - D(G(z))) per D step; or, as asked, one step on -log D(G(z))."""
+    from ganlab.losses import generator_loss
+    from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig, log_partition
+    from ganlab.semisupervised.settings import MINIBATCH_GENERATOR_STEPS
+
+    steps = MINIBATCH_GENERATOR_STEPS if loss == "minimax" else 1
+    config = SSLConfig(
+        labels=20,
+        generator_objective="minibatch",
+        minibatch_kernels=6,
+        minibatch_generator_loss=loss,
+        minibatch_generator_steps=steps,
+        **SMALL,
+    )
+    trainer = SemiSupervisedTrainer(*_digits(400), config, seed=0, device="cpu")
+    layer = trainer.discriminator.minibatch
+    assert layer.weight_norm and (layer.num_kernels, layer.kernel_dim) == (6, 5)
+    assert not torch.equal(layer.bias.detach(), torch.full((6,), -1.0))  # set from data
+    assert not torch.equal(layer.log_scale.detach(), torch.zeros(6, 5))
+    losses = []
+    original = SemiSupervisedTrainer._generator_step
+
+    def counting(self, real_for_g):
+        D, G = self.discriminator, self.generator
+        state = torch.get_rng_state()
+        with torch.no_grad():  # the loss G's step is about to take, from the same noise
+            fake = G(G.sample_latent(self.config.batch_size))
+            expected = generator_loss(log_partition(D(fake)), loss).item()
+        torch.set_rng_state(state)
+        got = original(self, real_for_g)
+        losses.append((got, expected))
+        return got
+
+    monkeypatch.setattr(SemiSupervisedTrainer, "_generator_step", counting)
+    trainer.train_step(*next(trainer._batches()))
+    assert len(losses) == steps and MINIBATCH_GENERATOR_STEPS == 3
+    for got, expected in losses:
+        assert got == pytest.approx(expected, rel=1e-5)
+        assert (got < 0) == (loss == "minimax")  # log(1 - D) < 0 < -log D
+    assert trainer.g_optimizer.state[next(trainer.generator.parameters())]["step"] == steps
+
+
+def test_all_labels_and_the_training_pool():
+    from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig
+    from ganlab.semisupervised.experiment import training_pool
+
+    data = _digits(400)
+    n = len(data[1])
+    trainer = SemiSupervisedTrainer(
+        *data, SSLConfig(labels=n, generator_objective="none", **SMALL), device="cpu"
+    )
+    assert trainer.labeled.tolist() == list(range(n))
+    with pytest.raises(ValueError, match="at most 400"):
+        SemiSupervisedTrainer(*data, SSLConfig(labels=410, **SMALL), device="cpu")
+    small_x, small_y = training_pool("offline", 400)
+    big_x, big_y = training_pool("offline", 800)
+    assert torch.bincount(small_y).tolist() == [40] * 10
+    assert torch.bincount(big_y).tolist() == [80] * 10
+    big_rows = {r.numpy().tobytes() for r in big_x.flatten(1)}
+    assert all(r.numpy().tobytes() in big_rows for r in small_x.flatten(1))  # nested
+    assert len(training_pool("offline")[1]) == 13000
+    with pytest.raises(ValueError, match="multiple of 10"):
+        training_pool("offline", 405)
+
+
+def test_a_planted_checkpoint_does_not_run_code(tmp_path):
+    import pickle
+
+    from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (marker.write_text, ("ran",))
+
+    (tmp_path / "checkpoint.pt").write_bytes(pickle.dumps({"config": Payload()}, protocol=2))
+    trainer = SemiSupervisedTrainer(
+        *_digits(400), SSLConfig(labels=20, generator_objective="none", **SMALL), device="cpu"
+    )
+    with pytest.raises(pickle.UnpicklingError):
+        trainer.resume(tmp_path / "checkpoint.pt")
+    assert not marker.exists()
+
+
+def test_a_checkpoint_without_a_newer_setting_loads_as_its_default(tmp_path):
+    from ganlab.semisupervised import SemiSupervisedTrainer, SSLConfig
+
+    config = SSLConfig(labels=20, generator_objective="none", **SMALL)
+    trainer = SemiSupervisedTrainer(*_digits(400), config, device="cpu").fit(1)
+    state = trainer.state_dict()
+    del state["config"]["minibatch_generator_steps"]  # as written before the field existed
+    torch.save(state, tmp_path / "old.pt")
+    fresh = SemiSupervisedTrainer(*_digits(400), config, device="cpu")
+    assert fresh.resume(tmp_path / "old.pt") and fresh.epoch == 1
+    state["config"]["minibatch_generator_steps"] = 2  # a different setting still refuses
+    torch.save(state, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="use another output folder"):
+        SemiSupervisedTrainer(*_digits(400), config, device="cpu").resume(tmp_path / "other.pt")

@@ -23,7 +23,7 @@ from ganlab.tricks import MinibatchDiscrimination
 def naive_broadcast(layer: MinibatchDiscrimination, x: Tensor) -> Tensor:
     """The same layer (its sum, ``normalize=False``) by broadcasting: O(N²·B·C) memory."""
     n = len(x)
-    m = (x @ layer.weight.flatten(1)).view(n, layer.num_kernels, layer.kernel_dim)  # (N, B, C)
+    m = (x @ layer.kernel().flatten(1)).view(n, layer.num_kernels, layer.kernel_dim)  # (N, B, C)
     dist = (m[:, None] - m[None]).abs().sum(dim=3)  # (N, N, B)
     not_self = 1.0 - torch.eye(n, device=x.device, dtype=x.dtype)
     o = (torch.exp(-dist) * not_self[..., None]).sum(dim=1)  # (N, B)

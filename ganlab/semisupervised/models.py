@@ -84,7 +84,9 @@ def data_dependent_init(model: nn.Module, x: Tensor, eps: float = 1e-6) -> None:
 
     Layers are visited in forward order and each one's output is standardised before the
     next layer sees it, so that on this batch every pre-activation t has mean 0 and
-    variance 1:  g ← g / std(t),  b ← (b - mean(t)) / std(t)  per unit.
+    variance 1:  g ← g / std(t),  b ← (b - mean(t)) / std(t)  per unit.  A weight-normalised
+    :class:`MinibatchDiscrimination` layer gets the official initialisation on the same
+    pass (its ``init_from_batch``: mean nearest-neighbour L1 distance 2, bias -mean(o)).
     """
 
     def standardise(layer: nn.Module, _inputs: tuple, out: Tensor) -> Tensor:
@@ -95,10 +97,20 @@ def data_dependent_init(model: nn.Module, x: Tensor, eps: float = 1e-6) -> None:
         layer.bias.copy_((layer.bias - mean) * inv_std)
         return (out - mean) * inv_std
 
+    def init_minibatch(layer: nn.Module, inputs: tuple, _out: Tensor) -> Tensor:
+        """Forward hook: initialise a minibatch layer on its input, return its new output."""
+        layer.init_from_batch(inputs[0])
+        return layer.forward(inputs[0])
+
     hooks = [
         m.register_forward_hook(standardise)
         for m in model.modules()
         if isinstance(m, WeightNormLinear)
+    ]
+    hooks += [
+        m.register_forward_hook(init_minibatch)
+        for m in model.modules()
+        if isinstance(m, MinibatchDiscrimination) and m.weight_norm
     ]
     try:
         model(x)
@@ -114,8 +126,9 @@ class Discriminator(nn.Module):
         num_classes: K.
         hidden: widths of the hidden layers.
         input_noise, hidden_noise: σ of the Gaussian noise layers (off in eval mode).
-        minibatch_kernels: if > 0, a :class:`MinibatchDiscrimination` layer with this many
-            kernels sits between the last hidden layer and the output (the variant of §3.2).
+        minibatch_kernels: if > 0, a weight-normalised :class:`MinibatchDiscrimination`
+            layer with this many kernels (as the official Theano layer) sits between the
+            last hidden layer and the output (the variant of §3.2).
     """
 
     def __init__(
@@ -142,7 +155,7 @@ class Discriminator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.feature_noise = GaussianNoise(hidden_noise)
         self.minibatch = (
-            MinibatchDiscrimination(hidden[-1], minibatch_kernels, kernel_dim)
+            MinibatchDiscrimination(hidden[-1], minibatch_kernels, kernel_dim, weight_norm=True)
             if minibatch_kernels
             else None
         )

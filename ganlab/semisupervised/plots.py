@@ -1,4 +1,4 @@
-"""Figures of lesson 09: test-error curves per epoch and misclassified digits."""
+"""Figures of lesson 09: test-error curves, benchmark curves over seeds, confusion matrices."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ def plot_error_curves(
     if raw and histories:
         ax.plot([], [], color="gray", alpha=0.35, lw=0.8, label="raw D (faint, same colour)")
     ax.set_xlabel("epoch (one pass over the unlabelled set)")
+    _error_axes(ax, title)
+    return ax
+
+
+def _error_axes(ax: Axes, title: str) -> None:
+    """Log-scale test-error axis with plain tick labels, grid, title, legend to the right."""
     ax.set_ylabel("test error (%)")
     ax.set_yscale("log")
     # plain numbers (1, 2, 5, 10, 20, 50) rather than 3 × 10¹ on the log axis
@@ -51,32 +57,87 @@ def plot_error_curves(
     ax.grid(True, which="both", alpha=0.3)
     # beside the axes: the early epochs, top left, are where the curves differ most
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def plot_seed_curves(
+    arms: Mapping[str, Mapping],
+    *,
+    title: str = "Test error over training, every seed",
+    ax: Axes | None = None,
+) -> Axes:
+    """Benchmark curves: test error (%) against steps, one colour per arm.
+
+    Each seed is a faint line, the mean over seeds a thick one.
+
+    Args:
+        arms: label → an arm's record from :func:`ganlab.bench.ssl.load_results`
+            (``curves``: per seed, the test error per epoch; ``steps_per_epoch``).
+        title: the axes title.
+        ax: draw here; by default a new (9, 4) figure with a constrained layout.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+    for label, arm in arms.items():
+        curves = np.asarray(arm["curves"], dtype=float) * 100  # (seeds, epochs)
+        if curves.ndim != 2 or curves.size == 0:
+            raise ValueError(f"{label}: expected per-seed curves of equal length")
+        steps = arm["steps_per_epoch"] * np.arange(1, curves.shape[1] + 1)
+        n = len(curves)
+        line = ax.plot(steps, curves.mean(0), lw=2, label=f"{label} (mean of {n})")[0]
+        for curve in curves:
+            ax.plot(steps, curve, color=line.get_color(), alpha=0.3, lw=0.8)
+    ax.set_xlabel("training step")
+    _error_axes(ax, title)
     return ax
 
 
-def plot_misclassified(
-    images: Tensor,
+def confusion_matrix(labels: Tensor, predicted: Tensor, num_classes: int = 10) -> np.ndarray:
+    """Counts C[i, j] of test examples of class i predicted as j, int64 (K, K)."""
+    labels = np.asarray(labels.cpu() if isinstance(labels, Tensor) else labels).astype(np.int64)
+    predicted = np.asarray(predicted.cpu() if isinstance(predicted, Tensor) else predicted).astype(
+        np.int64
+    )
+    if labels.shape != predicted.shape or labels.ndim != 1:
+        raise ValueError(
+            f"need 1-D labels and predictions of the same length, got {labels.shape} and "
+            f"{predicted.shape}"
+        )
+    for name, values in (("labels", labels), ("predicted", predicted)):
+        if len(values) and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(f"{name} must lie in 0..{num_classes - 1}")
+    counts = np.bincount(labels * num_classes + predicted, minlength=num_classes**2)
+    return counts.reshape(num_classes, num_classes)
+
+
+def plot_confusion(
     labels: Tensor,
     predicted: Tensor,
     *,
-    max_images: int = 30,
-    ncol: int = 10,
-    title: str = "Misclassified test digits",
-) -> plt.Figure:
-    """Up to ``max_images`` test digits with ``predicted != labels``, titled true → predicted."""
-    if not len(images) == len(labels) == len(predicted):
-        raise ValueError(
-            f"need as many images, labels and predictions, got {len(images)}, "
-            f"{len(labels)} and {len(predicted)}"
-        )
-    wrong = np.flatnonzero((predicted.cpu() != labels.cpu()).numpy())[:max_images]
-    rows = max(1, -(-len(wrong) // ncol))
-    fig, axes = plt.subplots(rows, ncol, figsize=(1.1 * ncol, 1.3 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, i in zip(axes.flat, wrong, strict=False):
-        ax.imshow(images[i].reshape(28, 28).cpu().numpy(), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"{int(labels[i])} → {int(predicted[i])}", fontsize=9)
-    fig.suptitle(f"{title} ({len(wrong)} shown; true → predicted)")
-    fig.tight_layout()
-    return fig
+    num_classes: int = 10,
+    title: str = "Confusion matrix",
+    ax: Axes | None = None,
+) -> Axes:
+    """The confusion matrix with its off-diagonal counts written in, and each class's error.
+
+    Rows are the true classes (labelled with that class's error rate), columns the
+    predictions; the diagonal (correct) is left blank so the mistakes stand out.
+    """
+    counts = confusion_matrix(labels, predicted, num_classes)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 5.5), layout="constrained")
+    mistakes = counts.astype(float)
+    np.fill_diagonal(mistakes, np.nan)
+    image = ax.imshow(mistakes, cmap="Reds", vmin=0, vmax=max(1.0, np.nanmax(mistakes)))
+    for i in range(num_classes):
+        for j in range(num_classes):
+            if i != j and counts[i, j]:
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8)
+    totals = counts.sum(1)
+    errors = 100 * (1 - np.diag(counts) / np.maximum(totals, 1))
+    ax.set_xticks(range(num_classes))
+    ax.set_yticks(range(num_classes), [f"{k}  ({e:.1f} %)" for k, e in enumerate(errors)])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class  (its error rate)")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label="test digits (off the diagonal)", shrink=0.8)
+    return ax

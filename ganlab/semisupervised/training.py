@@ -2,8 +2,9 @@
 
 Per step: 100 labelled examples (the class-balanced labelled set, reshuffled and tiled so
 that it pairs with every unlabelled batch), 100 unlabelled and 100 generated examples;
-one Adam step on D for  L = L_supervised + L_unsupervised,  then one on G.  One epoch is
-one pass over the unlabelled set.  D's parameters are averaged (rate 0.0001) and the
+one Adam step on D for  L = L_supervised + L_unsupervised,  then one on G (three with the
+minibatch objective, as the official minibatch scripts).  One epoch is one pass over the
+unlabelled set.  D's parameters are averaged (rate 0.0001) and the
 average, with the noise off, is what gets evaluated.
 """
 
@@ -13,7 +14,7 @@ import math
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,16 @@ from ganlab.averaging import ExponentialMovingAverage
 from ganlab.config import get_device
 from ganlab.data import labeled_subset
 from ganlab.files import save_torch
+from ganlab.losses import generator_loss
 from ganlab.modes import frozen
-from ganlab.semisupervised.losses import (
-    generator_nonsaturating_loss,
-    supervised_loss,
-    unsupervised_loss,
-)
+from ganlab.semisupervised.losses import log_partition, supervised_loss, unsupervised_loss
 from ganlab.semisupervised.models import (
     Discriminator,
     Generator,
     data_dependent_init,
     error_rate,
 )
+from ganlab.semisupervised.optim import make_adam
 from ganlab.semisupervised.settings import EpochRecord, SSLConfig
 from ganlab.tricks.feature_matching import feature_matching_loss
 
@@ -66,12 +65,17 @@ class SemiSupervisedTrainer:
         cfg = self.config
         self.device = get_device(self.device)
         num_classes = int(self.train_labels.max()) + 1
-        if cfg.labels % num_classes:
+        n = len(self.train_labels)
+        if cfg.labels > n or (cfg.labels < n and cfg.labels % num_classes):
             raise ValueError(
-                f"labels must be a multiple of {num_classes} classes, got {cfg.labels}"
+                f"labels must be a multiple of {num_classes} classes and at most {n} (all of "
+                f"the training set), got {cfg.labels}"
             )
         torch.manual_seed(self.seed)
-        self.labeled = labeled_subset(self.train_labels, cfg.labels // num_classes, self.seed)
+        if cfg.labels == n:
+            self.labeled = torch.arange(n)
+        else:
+            self.labeled = labeled_subset(self.train_labels, cfg.labels // num_classes, self.seed)
         self.rng = torch.Generator().manual_seed(self.seed)
         minibatch = cfg.minibatch_kernels if cfg.generator_objective == "minibatch" else 0
         self.discriminator = Discriminator(
@@ -80,12 +84,12 @@ class SemiSupervisedTrainer:
         init_idx = torch.randperm(len(self.train_images), generator=self.rng)[: cfg.init_examples]
         data_dependent_init(self.discriminator, self.train_images[init_idx].to(self.device))
         self.ema = ExponentialMovingAverage(self.discriminator, cfg.ema_rate)
-        adam = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2), "eps": cfg.adam_eps}
-        self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), **adam)
+        adam = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2), "form": cfg.adam}
+        self.d_optimizer = make_adam(self.discriminator.parameters(), eps=cfg.adam_eps, **adam)
         self.generator = None
         if cfg.generator_objective != "none":
             self.generator = Generator(cfg.latent_dim).to(self.device)
-            self.g_optimizer = torch.optim.Adam(self.generator.parameters(), **adam)
+            self.g_optimizer = make_adam(self.generator.parameters(), eps=cfg.adam_eps, **adam)
 
     @property
     def epoch(self) -> int:
@@ -121,7 +125,7 @@ class SemiSupervisedTrainer:
     def train_step(
         self, lab: Tensor, unl: Tensor, real_for_g: Tensor
     ) -> tuple[float, float, float]:
-        """One D step then one G step; returns (L_supervised, L_unsupervised, L_G).
+        """One D step, then G's step(s); returns (L_supervised, L_unsupervised, last L_G).
 
         Args:
             lab, unl, real_for_g: index batches into the training set, as yielded by
@@ -149,11 +153,23 @@ class SemiSupervisedTrainer:
             loss_lab = supervised_loss(logits_lab, y_lab)
             loss_unl = unsupervised_loss(logits_unl, logits_fake)
         self.d_optimizer.zero_grad(set_to_none=True)
-        (loss_lab + cfg.unlabeled_weight * loss_unl).backward()
+        loss = cfg.unlabeled_weight * loss_unl
+        if cfg.use_labels:
+            loss = loss + loss_lab
+        loss.backward()
         self.d_optimizer.step()
         self.ema.update(D)
         if G is None:
             return loss_lab.item(), 0.0, 0.0
+        steps = cfg.minibatch_generator_steps if cfg.generator_objective == "minibatch" else 1
+        for _ in range(steps):
+            loss_gen = self._generator_step(real_for_g)
+        return loss_lab.item(), loss_unl.item(), loss_gen
+
+    def _generator_step(self, real_for_g: Tensor) -> float:
+        """One Adam step on G with D frozen; returns L_G."""
+        dev, cfg = self.device, self.config
+        D, G = self.discriminator, self.generator
         fake = G(G.sample_latent(cfg.batch_size, dev))
         with frozen(D):  # G's step needs gradients through D, not for D's weights
             if cfg.generator_objective == "feature_matching":
@@ -162,12 +178,12 @@ class SemiSupervisedTrainer:
                     real_features = D.features(self.train_images[real_for_g].to(dev))
                 fake_features = D.features(fake)
                 loss_gen = feature_matching_loss(real_features, fake_features, reduction="mean")
-            else:
-                loss_gen = generator_nonsaturating_loss(D(fake))
+            else:  # the official minibatch scripts' G minimises log(1 - D(G(z))): "minimax"
+                loss_gen = generator_loss(log_partition(D(fake)), cfg.minibatch_generator_loss)
             self.g_optimizer.zero_grad(set_to_none=True)
             loss_gen.backward()
         self.g_optimizer.step()
-        return loss_lab.item(), loss_unl.item(), loss_gen.item()
+        return loss_gen.item()
 
     def evaluate(self) -> tuple[float, float]:
         """Test error (fraction) of the averaged D and of the raw D, noise off."""
@@ -219,8 +235,14 @@ class SemiSupervisedTrainer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved (the config and seed must match)."""
-        if state["config"] != asdict(self.config) or state["seed"] != self.seed:
+        """Restore what :meth:`state_dict` saved (the config and seed must match).
+
+        A setting missing from the checkpoint (one added to :class:`SSLConfig` since it was
+        written) counts as its default.
+        """
+        defaults = {f.name: f.default for f in fields(SSLConfig) if f.default is not MISSING}
+        saved = {**defaults, **state["config"]}
+        if saved != asdict(self.config) or state["seed"] != self.seed:
             raise ValueError(
                 f"checkpoint was written with seed {state['seed']} and config {state['config']}, "
                 f"not seed {self.seed} and {asdict(self.config)}; use another output folder"
@@ -244,5 +266,5 @@ class SemiSupervisedTrainer:
         path = Path(path)
         if not path.exists():
             return False
-        self.load_state_dict(torch.load(path, map_location="cpu", weights_only=False))
+        self.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return True

@@ -27,10 +27,12 @@ How the official layers differ (openai/improved-gan):
   run a data-dependent initialisation once, on 500 labelled images, before training: per
   kernel b it rescales T so that the mean over i of the L1 distance from M_{i,b} to its
   nearest neighbour is 2, then sets the bias to -mean_i o(x_i)_b on that batch, so that
-  o + bias starts centred.  The -1 never reaches training.  This layer has neither the weight
-  normalisation nor that initialisation: its T keeps the scale of the draw (columns of L2
-  norm about 0.05·√A, where the official columns start at norm 1 and are then rescaled)
-  and its bias starts at -1.
+  o + bias starts centred.  The -1 never reaches training.  By default this layer has
+  neither the weight normalisation nor that initialisation: its T keeps the scale of the
+  draw (columns of L2 norm about 0.05·√A, where the official columns start at norm 1 and
+  are then rescaled) and its bias starts at -1.  ``weight_norm=True`` gives the official
+  parametrisation, and :meth:`MinibatchDiscrimination.init_from_batch` its initialisation
+  (lesson 09's official minibatch variant uses both).
 * The TensorFlow ImageNet discriminator (``imagenet/discriminator.py``; B = 300, C = 50,
   M from a dense layer with weights N(0, 0.02²)) takes one joint batch of n real and n
   generated images and gives every example two sets of features: its closeness to the real
@@ -63,6 +65,10 @@ class MinibatchDiscrimination(nn.Module):
             official layer does this; see the module docstring).
         chunk_size: rows per chunk of the distance computation; ``None`` picks a chunk that
             keeps the (chunk, N, B) distance block under about 16M elements.
+        weight_norm: parametrise T as the official Theano layer does,
+            T[:, b, c] = θ[:, b, c] · exp(s[b, c]) / ||θ[:, b, c]||₂, with parameters
+            ``theta`` (A, B, C) and ``log_scale`` (B, C); :meth:`init_from_batch` then sets
+            s and the bias from data.
     """
 
     def __init__(
@@ -73,6 +79,7 @@ class MinibatchDiscrimination(nn.Module):
         bias: bool = True,
         normalize: bool = False,
         chunk_size: int | None = None,
+        weight_norm: bool = False,
     ):
         super().__init__()
         if min(in_features, num_kernels, kernel_dim) < 1:
@@ -87,20 +94,58 @@ class MinibatchDiscrimination(nn.Module):
         self.kernel_dim = kernel_dim
         self.normalize = normalize
         self.chunk_size = chunk_size
-        self.weight = nn.Parameter(torch.empty(in_features, num_kernels, kernel_dim))  # T
+        self.weight_norm = weight_norm
+        shape = (in_features, num_kernels, kernel_dim)
+        if weight_norm:
+            self.theta = nn.Parameter(torch.empty(shape))
+            self.log_scale = nn.Parameter(torch.zeros(num_kernels, kernel_dim))
+        else:
+            self.weight = nn.Parameter(torch.empty(shape))  # T
         self.bias = nn.Parameter(torch.empty(num_kernels)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """T ~ N(0, 0.05²) and bias = -1.
+        """T (or θ) ~ N(0, 0.05²), log-scale 0 and bias = -1.
 
         These are the initial values of the official Theano layer's θ and bias, but that
         layer weight-normalises θ and then rescales it and resets the bias from data before
-        training; this layer uses T as drawn.
+        training; without ``weight_norm`` this layer uses T as drawn.
         """
-        nn.init.normal_(self.weight, std=0.05)
+        if self.weight_norm:
+            nn.init.normal_(self.theta, std=0.05)
+            nn.init.zeros_(self.log_scale)
+        else:
+            nn.init.normal_(self.weight, std=0.05)
         if self.bias is not None:
             nn.init.constant_(self.bias, -1.0)
+
+    def kernel(self) -> Tensor:
+        """T, shape (A, B, C): the parameter itself, or θ · exp(s) / ||θ|| with weight norm."""
+        if not self.weight_norm:
+            return self.weight
+        return self.theta * (self.log_scale.exp() / self.theta.norm(dim=0))
+
+    @torch.no_grad()
+    def init_from_batch(self, x: Tensor, nearest_distance: float = 2.0) -> None:
+        """The official data-dependent initialisation, from one batch ``x`` (N, A).
+
+        Per kernel b, rescales T[:, b, :] so that the mean over i of the L1 distance from
+        M_{i,b} to its nearest neighbour in the batch is ``nearest_distance``, then sets
+        the bias to -mean_i o(x_i)_b, so that o + bias has mean 0 on this batch.  Needs
+        ``weight_norm=True`` (the scale is the log-scale s) and a bias.
+        """
+        if not self.weight_norm or self.bias is None:
+            raise ValueError("init_from_batch needs a layer with weight_norm=True and a bias")
+        if x.ndim != 2 or x.shape[1] != self.in_features or len(x) < 2:
+            raise ValueError(f"expected a batch (N >= 2, {self.in_features}), got {tuple(x.shape)}")
+        m = (x @ self.kernel().flatten(1)).view(len(x), self.num_kernels, self.kernel_dim)
+        m = m.transpose(0, 1)  # (B, N, C)
+        dist = torch.cdist(m, m, p=1)  # (B, N, N)
+        dist.diagonal(dim1=1, dim2=2).fill_(float("inf"))
+        mean_nearest = dist.min(dim=2).values.mean(dim=1)  # (B,)
+        self.log_scale.sub_(torch.log(mean_nearest / nearest_distance)[:, None])
+        self.bias.zero_()
+        self.bias.copy_(-self.minibatch_features(x).mean(0))
 
     def _chunk(self, n: int) -> int:
         if self.chunk_size is not None:
@@ -112,7 +157,7 @@ class MinibatchDiscrimination(nn.Module):
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"expected input (N, {self.in_features}), got {tuple(x.shape)}")
         n = len(x)
-        m = (x @ self.weight.flatten(1)).view(n, self.num_kernels, self.kernel_dim)  # (N, B, C)
+        m = (x @ self.kernel().flatten(1)).view(n, self.num_kernels, self.kernel_dim)  # (N, B, C)
         m = m.transpose(0, 1).contiguous()  # (B, N, C)
         chunk = self._chunk(n)
         rows = []
@@ -138,5 +183,5 @@ class MinibatchDiscrimination(nn.Module):
         return (
             f"in_features={self.in_features}, num_kernels={self.num_kernels}, "
             f"kernel_dim={self.kernel_dim}, bias={self.bias is not None}, "
-            f"normalize={self.normalize}"
+            f"normalize={self.normalize}, weight_norm={self.weight_norm}"
         )
