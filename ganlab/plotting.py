@@ -12,9 +12,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.patches import Circle
+from mpl_toolkits.axes_grid1 import make_axes_locatable
 from torch import Tensor, nn
 
+from ganlab.data import Mixture2D
+from ganlab.metrics import mode_coverage
 from ganlab.modes import evaluating
+
+SAMPLE_COLOUR = "tab:orange"
+COLD_MODE = "tab:red"  # a mode that is not covered
+MODE_MARKER = 110  # points², the smallest circle drawn at a mode
 
 
 def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (5, 5)) -> Axes:
@@ -44,29 +52,96 @@ def discriminator_grid(
     return _numpy(ticks), _numpy(ticks), _numpy(probs)
 
 
+def _centers_and_std(
+    centers: Tensor | np.ndarray | Mixture2D | None, std: float | None
+) -> tuple[np.ndarray | None, float | None]:
+    if isinstance(centers, Mixture2D):
+        return _numpy(centers.centers), centers.std if std is None else std
+    return (None if centers is None else _numpy(centers)), std
+
+
+def plot_mode_counts(
+    samples: Tensor | np.ndarray,
+    centers: Tensor | np.ndarray | Mixture2D,
+    std: float | None = None,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """The count strip: one bar per mode, its high-quality samples (within 3σ).
+
+    Covered modes (at least :func:`~ganlab.metrics.mode_coverage`'s ``min_count``, drawn as
+    a dotted line) are dark bars; an empty or under-covered mode is a red bar, with a red
+    marker on the axis so that a mode with no sample at all is seen too.
+    """
+    centers, std = _centers_and_std(centers, std)
+    if centers is None or std is None:
+        raise ValueError("plot_mode_counts needs the mode centres and std (or a Mixture2D)")
+    ax = axes_or_new(ax, figsize=(5, 1.2))
+    coverage = mode_coverage(torch.as_tensor(_numpy(samples)), torch.as_tensor(centers), std)
+    counts = coverage.counts.numpy()
+    covered = counts >= coverage.min_count
+    modes = np.arange(len(counts))
+    ax.bar(modes, counts, width=0.8, color=np.where(covered, "0.25", COLD_MODE))
+    ax.scatter(
+        modes[~covered],
+        np.zeros((~covered).sum()),
+        marker="^",
+        s=28,
+        c=COLD_MODE,
+        zorder=3,
+        clip_on=False,
+    )
+    ax.axhline(coverage.min_count, ls=":", lw=1, c="k")
+    ax.set_xlim(-0.6, len(counts) - 0.4)
+    ax.set_ylim(0, max(float(counts.max()), coverage.min_count) * 1.15)
+    ax.set_xticks(modes if len(counts) <= 12 else modes[:: max(1, len(counts) // 8)])
+    ax.tick_params(labelsize="x-small")
+    ax.set_xlabel(
+        title or f"mode ({coverage.modes_covered}/{len(counts)} covered)", fontsize="small"
+    )
+    ax.set_ylabel("HQ", fontsize="small")
+    return ax
+
+
 def plot_samples_2d(
     samples: Tensor | np.ndarray,
-    centers: Tensor | np.ndarray | None = None,
+    centers: Tensor | np.ndarray | Mixture2D | None = None,
     discriminator: nn.Module | None = None,
     *,
+    std: float | None = None,
     real: Tensor | np.ndarray | None = None,
     extent: float | None = None,
     title: str = "Generated samples",
+    counts: bool | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Generated 2-D samples over the true modes, with D's output D(x) as a heatmap.
 
+    Modes are hollow circles drawn *under* the samples, so a mode with samples at its centre
+    is filled in and an empty one is a ring you can see through.  When the standard
+    deviation is known (``std``, or ``centers`` given as a :class:`~ganlab.data.Mixture2D`)
+    each circle is at least 3σ wide, modes that are not covered are circled in red, and a
+    count strip (:func:`plot_mode_counts`) under the panel gives each mode's high-quality
+    samples.
+
     Args:
         samples: (N, 2) generated samples.
-        centers: (K, 2) true mode centres, drawn as crosses.
+        centers: (K, 2) true mode centres, or the mixture itself.
         discriminator: if given, σ(D(x)) is drawn underneath as a heatmap with a colour bar.
+        std: the modes' standard deviation (taken from a Mixture2D if not given).
         real: optional (M, 2) real samples, drawn faintly.
         extent: half-width of the square view; default fits the centres and samples.
+        counts: draw the count strip; default: whenever ``std`` is known.
+
+    Returns:
+        The panel's axes; the strip's axes, if drawn, are ``ax.mode_counts``.
     """
     ax = axes_or_new(ax)
     samples = _numpy(samples)
+    centers, std = _centers_and_std(centers, std)
     if extent is None:
-        pts = [samples] + ([_numpy(centers)] if centers is not None else [])
+        pts = [samples] + ([centers] if centers is not None else [])
         finite = np.concatenate(pts)
         finite = finite[np.isfinite(finite).all(axis=1)]
         extent = 1.25 * float(np.abs(finite).max()) if len(finite) else 1.0
@@ -77,19 +152,54 @@ def plot_samples_2d(
         ax.figure.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label="D(x) = P(real)")
     if real is not None:
         r = _numpy(real)
-        ax.scatter(r[:, 0], r[:, 1], s=4, c="0.5", alpha=0.3, label="real samples")
-    ax.scatter(samples[:, 0], samples[:, 1], s=4, c="tab:orange", alpha=0.6, label="generated")
+        ax.scatter(r[:, 0], r[:, 1], s=4, c="0.5", alpha=0.3, label="real samples", zorder=1)
     if centers is not None:
-        c = _numpy(centers)
-        ax.scatter(c[:, 0], c[:, 1], marker="x", s=60, c="k", label="true modes")
+        draw_modes(ax, centers, std, samples)
+    ax.scatter(
+        samples[:, 0], samples[:, 1], s=4, c=SAMPLE_COLOUR, alpha=0.6, label="generated", zorder=3
+    )
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
     ax.set_aspect("equal")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper right", fontsize="x-small", framealpha=0.8)
+    if counts is None:
+        counts = centers is not None and std is not None
+    if counts:
+        if centers is None or std is None:
+            raise ValueError("counts=True needs the mode centres and std (or a Mixture2D)")
+        strip = make_axes_locatable(ax).append_axes("bottom", size="20%", pad=0.5)
+        ax.mode_counts = plot_mode_counts(samples, centers, std, ax=strip)
     return ax
+
+
+def draw_modes(
+    ax: Axes, centers: np.ndarray, std: float | None, samples: np.ndarray | None = None
+) -> None:
+    """Hollow circles at the mode centres: radius max(3σ, a visible minimum); red where the
+    mode is not covered by ``samples`` (when ``std`` and ``samples`` are given)."""
+    colours = ["k"] * len(centers)
+    if std is not None and samples is not None and len(samples):
+        finite = samples[np.isfinite(samples).all(axis=1)]
+        if len(finite):
+            cov = mode_coverage(torch.as_tensor(finite), torch.as_tensor(centers), std)
+            colours = ["k" if c >= cov.min_count else COLD_MODE for c in cov.counts.tolist()]
+    # a marker of MODE_MARKER points, or a 3σ circle in data units when that is larger
+    ax.scatter(
+        centers[:, 0],
+        centers[:, 1],
+        s=MODE_MARKER,
+        facecolors="none",
+        edgecolors=colours,
+        linewidths=1.4,
+        zorder=2,
+        label="true modes (inner ring: 3σ)",
+    )
+    if std is not None:
+        for (x, y), colour in zip(centers, colours, strict=True):
+            ax.add_patch(Circle((x, y), 3 * std, fill=False, ec=colour, lw=1.0, zorder=2))
 
 
 def image_grid(
@@ -168,8 +278,9 @@ def plot_curves(
 
 def plot_seed_grid(
     results: Sequence[object],
-    centers: Tensor | np.ndarray,
+    centers: Tensor | np.ndarray | Mixture2D,
     *,
+    std: float | None = None,
     extent: float = 3.0,
     samples: int = 1000,
     title: str = "",
@@ -178,7 +289,9 @@ def plot_seed_grid(
 
     ``results`` are :class:`ganlab.recipes.SeedResult` objects (``method``, ``seed``,
     ``coverage``, ``trainer``); each panel's title gives its modes covered and % high
-    quality, so the figure reads next to :func:`ganlab.recipes.coverage_table`.
+    quality (the evaluation's), so the figure reads next to
+    :func:`ganlab.recipes.coverage_table`.  With the mixture (or ``std``) each panel has its
+    count strip of the ``samples`` drawn.
     """
     if not results:
         raise ValueError("expected at least one result, got none")
@@ -187,22 +300,27 @@ def plot_seed_grid(
     fig, axes = plt.subplots(
         len(methods),
         len(seeds),
-        figsize=(3.2 * len(seeds), 3.4 * len(methods)),
+        figsize=(3.2 * len(seeds), 4.1 * len(methods)),
         squeeze=False,
-        layout="constrained",  # unlike tight_layout, leaves room for the suptitle
     )
     for r in results:
         c = r.coverage
         plot_samples_2d(
             r.trainer.sample(samples).cpu(),
             centers,
+            std=std,
             extent=extent,
             ax=axes[methods.index(r.method), seeds.index(r.seed)],
             title=f"{r.method}, seed {r.seed}\n{c.modes_covered}/{c.num_modes} modes, "
             f"{100 * c.high_quality:.0f}% HQ",
         )
+    for ax in axes.flat:
+        legend = ax.get_legend()
+        if legend is not None and ax is not axes[0, 0]:
+            legend.remove()  # one legend is enough
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 

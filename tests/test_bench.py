@@ -121,3 +121,11 @@ def test_paired_difference_pairs_the_shared_seeds():
     record["arms"]["y"]["seeds"] = [5, 6]
     with pytest.raises(ValueError, match="share no seed"):
         paired_difference(record, "x", "y")
+
+
+def test_bench_movie_quick_prints_record_and_redraw_rows(capsys):
+    assert main(["bench", "movie", "--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "training movie of 100 steps, a frame every 10 steps"
+    assert [line.split()[0] for line in lines[2:]] == ["record", "redraw"]
+    assert [int(line.split()[1]) for line in lines[2:]] == [11, 11]  # steps 0, 10, ..., 100

@@ -3,9 +3,11 @@ import torch
 
 from ganlab.data import ring_mixture
 from ganlab.recipes import (
+    COURSE_STEPS,
     compare_mnist,
     compare_seeds,
     coverage_table,
+    per_seed,
     toy_gan,
     train_mnist_gan,
     train_toy_gan,
@@ -92,3 +94,34 @@ def test_compare_seeds_uses_common_and_per_method_callbacks_together():
         **SMALL,
     )
     assert calls == {"common": 6, "method": 6}  # 2 seeds x 3 steps each
+
+
+def test_coverage_tracking_does_not_change_the_run():
+    mix = ring_mixture()
+    tracked = train_toy_gan(mix, steps=12, seed=4, eval_every=3, eval_samples=50, **SMALL)
+    plain = train_toy_gan(mix, steps=12, seed=4, **SMALL)
+    assert tracked.history == plain.history
+
+
+def test_the_course_baseline_is_toy_gans_default():
+    trainer = toy_gan(ring_mixture(), seed=0, progress=False, device="cpu")
+    assert trainer.latent_dim == 16 and trainer.batch_size == 128
+    widths = [m.out_features for m in trainer.generator.modules() if isinstance(m, torch.nn.Linear)]
+    assert widths == [128, 128, 128, 2]
+    assert COURSE_STEPS == 10_000
+
+
+def test_per_seed_values_and_one_seed_rows_without_spread():
+    results = compare_seeds(
+        ring_mixture(), {"a": {}}, seeds=[2, 5], steps=3, eval_samples=50, **SMALL
+    )
+    modes = per_seed(results, "a")
+    assert modes == {r.seed: float(r.coverage.modes_covered) for r in results}
+    quality = per_seed(results, "a", "quality")
+    assert quality == {r.seed: 100 * r.coverage.high_quality for r in results}
+    with pytest.raises(ValueError, match="methods are a"):
+        per_seed(results, "b")
+    with pytest.raises(ValueError, match="metric"):
+        per_seed(results, "a", "fid")
+    single = coverage_table(results[:1]).splitlines()
+    assert "ddof 1" in single[0] and "±" not in single[1]

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import argparse
 
-from ganlab.bench import device, minibatch, modes, ssl
+from ganlab.bench import device, minibatch, modes, movie, ssl
 
-BENCHMARKS = {"device": device, "modes": modes, "minibatch": minibatch, "ssl": ssl}
+BENCHMARKS = {
+    "device": device,
+    "modes": modes,
+    "minibatch": minibatch,
+    "movie": movie,
+    "ssl": ssl,
+}
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:

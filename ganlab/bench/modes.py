@@ -123,13 +123,13 @@ def _save(results: dict[str, list[SeedResult]], out: Path) -> None:
         len(results), len(method_names), figsize=(4 * len(method_names), 4 * len(results))
     )
     for row, (name, rs) in zip(axes.reshape(len(results), -1), results.items(), strict=True):
-        centers = DATASETS[name]().centers
+        mixture = DATASETS[name]()
         for ax, method in zip(row, method_names, strict=True):
             first = next(r for r in rs if r.method == method)
             plot_samples_2d(
                 first.trainer.sample(1000).cpu(),
-                centers,
-                extent=float(centers.abs().max()) * 1.5,
+                mixture,
+                extent=float(mixture.centers.abs().max()) * 1.5,
                 title=f"{name}, {method}\nseed {first.seed}: {first.coverage.modes_covered}/"
                 f"{first.coverage.num_modes} modes, {100 * first.coverage.high_quality:.0f}% HQ",
                 ax=ax,
