@@ -289,9 +289,10 @@ def plot_seed_grid(
 
     ``results`` are :class:`ganlab.recipes.SeedResult` objects (``method``, ``seed``,
     ``coverage``, ``trainer``); each panel's title gives its modes covered and % high
-    quality (the evaluation's), so the figure reads next to
-    :func:`ganlab.recipes.coverage_table`.  With the mixture (or ``std``) each panel has its
-    count strip of the ``samples`` drawn.
+    quality, so the figure reads next to :func:`ganlab.recipes.coverage_table`.  Each panel
+    draws the evaluation's own samples when the result has them (then the panel, its count
+    strip and its title describe the same samples), else ``samples`` fresh ones.  With the
+    mixture (or ``std``) each panel has its count strip.
     """
     if not results:
         raise ValueError("expected at least one result, got none")
@@ -305,8 +306,9 @@ def plot_seed_grid(
     )
     for r in results:
         c = r.coverage
+        shown = r.samples if getattr(r, "samples", None) is not None else r.trainer.sample(samples)
         plot_samples_2d(
-            r.trainer.sample(samples).cpu(),
+            shown.cpu(),
             centers,
             std=std,
             extent=extent,

@@ -8,14 +8,18 @@ over several seeds so that every claim is measured against a baseline from the s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from ganlab.config import seed_everything
 from ganlab.data import Mixture2D, TensorSampler
+from ganlab.files import atomic_write, save_json
 from ganlab.losses import nonsaturating_generator_objective, vanilla_discriminator_objective
 from ganlab.metrics import ModeCoverage, mode_coverage
 from ganlab.nets import MLPDiscriminator, MLPGenerator, MNISTDiscriminator, MNISTGenerator
@@ -110,12 +114,106 @@ def train_toy_gan(mixture: Mixture2D, *, steps: int, **settings: object) -> Trai
 
 @dataclass(frozen=True)
 class SeedResult:
-    """The final evaluation of one seed of one method."""
+    """The final evaluation of one seed of one method.
+
+    ``samples`` are the evaluation's samples (on the CPU), the ones ``coverage`` scored.
+    A result read back by :func:`load_seed_results` has no ``trainer`` but keeps its
+    coverage over training in ``log``.
+    """
 
     method: str
     seed: int
     coverage: ModeCoverage
-    trainer: Trainer
+    trainer: Trainer | None
+    samples: torch.Tensor | None = None
+    log: tuple[tuple[int, ModeCoverage], ...] | None = None
+
+
+def coverage_log(result: SeedResult) -> list[tuple[int, ModeCoverage]]:
+    """``[(step, ModeCoverage)]`` logged during training (``eval_every``), or ``[]``."""
+    if result.log is not None:
+        return list(result.log)
+    if result.trainer is not None:
+        return list(result.trainer.metrics.get("coverage", []))
+    return []
+
+
+def _coverage_record(c: ModeCoverage) -> dict:
+    return {
+        "modes_covered": c.modes_covered,
+        "high_quality": c.high_quality,
+        "counts": c.counts.tolist(),
+        "min_count": c.min_count,
+    }
+
+
+def _coverage_from(record: Mapping) -> ModeCoverage:
+    return ModeCoverage(
+        modes_covered=int(record["modes_covered"]),
+        high_quality=float(record["high_quality"]),
+        counts=torch.tensor(record["counts"], dtype=torch.int64),
+        min_count=int(record["min_count"]),
+    )
+
+
+def save_seed_results(
+    results: Sequence[SeedResult], path: str | Path, meta: Mapping[str, object] | None = None
+) -> Path:
+    """Write ``results`` as data only: ``path`` (JSON: method, seed, final coverage, the
+    coverage log) and the evaluation samples beside it (``.npz``, no pickle).
+
+    ``meta``: anything JSON can hold that says how the results were made (settings, budget).
+    """
+    path = Path(path)
+    rows = [
+        {
+            "method": r.method,
+            "seed": r.seed,
+            "coverage": _coverage_record(r.coverage),
+            "log": [[step, _coverage_record(c)] for step, c in coverage_log(r)],
+        }
+        for r in results
+    ]
+    save_json({"meta": dict(meta or {}), "results": rows}, path)
+    arrays = {
+        f"{i}": r.samples.numpy().astype(np.float32)
+        for i, r in enumerate(results)
+        if r.samples is not None
+    }
+    with atomic_write(path.with_suffix(".npz"), "wb") as f:
+        np.savez_compressed(f, **arrays)
+    return path
+
+
+def load_seed_results(path: str | Path) -> tuple[list[SeedResult], dict]:
+    """Read what :func:`save_seed_results` wrote: ``(results, meta)``.
+
+    The results work with :func:`coverage_table`, :func:`per_seed`, :func:`coverage_log` and
+    :func:`ganlab.plotting.plot_seed_grid` (which draws their stored samples).
+    """
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+        rows = record["results"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a results file of save_seed_results: {error}") from None
+    samples: dict[int, torch.Tensor] = {}
+    npz = path.with_suffix(".npz")
+    if npz.exists():
+        with np.load(npz, allow_pickle=False) as arrays:
+            samples = {int(name): torch.from_numpy(arrays[name]) for name in arrays.files}
+    results = [
+        SeedResult(
+            method=row["method"],
+            seed=int(row["seed"]),
+            coverage=_coverage_from(row["coverage"]),
+            trainer=None,
+            samples=samples.get(i),
+            log=tuple((int(step), _coverage_from(c)) for step, c in row["log"]),
+        )
+        for i, row in enumerate(rows)
+    ]
+    return results, record.get("meta", {})
 
 
 def compare_seeds(
@@ -145,8 +243,9 @@ def compare_seeds(
                 mixture, steps=steps, seed=seed, eval_samples=eval_samples, **merged
             )
             torch.manual_seed(10_000 + seed)  # the evaluation sample, the same for every method
-            final = mode_coverage(trainer.sample(eval_samples), mixture.centers, mixture.std)
-            results.append(SeedResult(name, seed, final, trainer))
+            samples = trainer.sample(eval_samples)
+            final = mode_coverage(samples, mixture.centers, mixture.std)
+            results.append(SeedResult(name, seed, final, trainer, samples.cpu()))
     return results
 
 

@@ -6,6 +6,8 @@ import torch
 
 from ganlab.bench import minibatch, modes
 from ganlab.cli import main
+from ganlab.metrics import mode_coverage
+from ganlab.recipes import load_seed_results
 from ganlab.tricks import MinibatchDiscrimination
 
 
@@ -16,22 +18,33 @@ def test_naive_broadcast_baseline_equals_the_layer():
     torch.testing.assert_close(minibatch.naive_broadcast(layer, x), layer(x))
 
 
-def test_bench_modes_quick_prints_every_method(tmp_path, capsys):
+def test_bench_modes_quick_prints_every_method_and_writes_loadable_results(tmp_path, capsys):
     assert main(["bench", "modes", "--quick", "--seeds", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for name in (
-        "ring of 8",
-        "grid of 25",
-        "vanilla",
-        "feature matching",
-        "minibatch discrimination",
-    ):
+    for name in ("ring of 8", "grid of 25", "vanilla", "feature matching", "minibatch"):
         assert name in out
-    rows = json.loads((tmp_path / "modes.json").read_text())
-    assert len(rows) == 2 * 3
-    assert all(0 <= r["modes_covered"] <= r["num_modes"] for r in rows)
+    for dataset, num_modes in (("ring", 8), ("grid", 25)):
+        results, meta = load_seed_results(tmp_path / f"{dataset}.json")
+        assert [r.method for r in results] == list(modes.methods())
+        assert meta["dataset"] == dataset and meta["steps"] == modes.budget("quick").steps
+        for r in results:  # the stored samples are the ones the coverage scored
+            assert r.coverage.num_modes == num_modes
+            mixture = modes.DATASETS[dataset]()
+            again = mode_coverage(r.samples, mixture.centers, mixture.std)
+            assert again.counts.tolist() == r.coverage.counts.tolist()
+            assert [step for step, _ in r.log] == [0, 20, 40]
     assert (tmp_path / "modes.png").stat().st_size > 0
-    assert set(modes.DATASETS) == {r["dataset"] for r in rows}
+    assert main(["bench", "modes", "--quick", "--datasets", "moon"]) == 2
+
+
+def test_shipped_grid_results_load():
+    results, meta = modes.load_grid_results()
+    assert (
+        meta["steps"] == modes.COURSE_STEPS and meta["minibatch_kernels"] == modes.MINIBATCH_KERNELS
+    )
+    assert {r.method for r in results} == {"vanilla", "minibatch discrimination"}
+    assert sorted({r.seed for r in results}) == list(range(5))
+    assert all(r.samples.shape == (meta["eval_samples"], 2) for r in results)
 
 
 def test_bench_minibatch_runs(capsys):

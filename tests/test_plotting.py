@@ -18,9 +18,12 @@ def test_seed_grid_has_one_panel_per_method_and_seed_titled_with_its_coverage():
     results = compare_seeds(
         mixture, {"vanilla": {}, "other": {}}, seeds=[3, 5], steps=2, eval_samples=40, **SMALL
     )
-    fig = plot_seed_grid(results, mixture.centers, samples=50, title="grid")
-    axes = fig.axes
+    fig = plot_seed_grid(results, mixture, samples=50, title="grid")
+    axes = [ax for ax in fig.axes if hasattr(ax, "mode_counts")]
     assert len(axes) == 4
+    for ax, r in zip(axes, results, strict=True):  # the strip counts the evaluation's samples
+        assert ax.mode_counts.get_xlabel() == f"mode ({r.coverage.modes_covered}/8 covered)"
+        assert [b.get_height() for b in ax.mode_counts.patches] == r.coverage.counts.tolist()
     for ax, r in zip(axes, results, strict=True):  # row-major: method, then seed
         title = ax.get_title()
         assert title.startswith(f"{r.method}, seed {r.seed}")

@@ -6,8 +6,11 @@ from ganlab.recipes import (
     COURSE_STEPS,
     compare_mnist,
     compare_seeds,
+    coverage_log,
     coverage_table,
+    load_seed_results,
     per_seed,
+    save_seed_results,
     toy_gan,
     train_mnist_gan,
     train_toy_gan,
@@ -125,3 +128,25 @@ def test_per_seed_values_and_one_seed_rows_without_spread():
         per_seed(results, "a", "fid")
     single = coverage_table(results[:1]).splitlines()
     assert "ddof 1" in single[0] and "±" not in single[1]
+
+
+def test_seed_results_round_trip_as_data(tmp_path):
+    mix = ring_mixture()
+    results = compare_seeds(
+        mix, {"a": {}, "b": {}}, seeds=[1, 3], steps=4, eval_every=2, eval_samples=60, **SMALL
+    )
+    path = save_seed_results(results, tmp_path / "r.json", {"steps": 4})
+    loaded, meta = load_seed_results(path)
+    assert meta == {"steps": 4}
+    for a, b in zip(results, loaded, strict=True):
+        assert (a.method, a.seed) == (b.method, b.seed) and b.trainer is None
+        assert a.coverage.counts.tolist() == b.coverage.counts.tolist()
+        assert a.coverage.high_quality == b.coverage.high_quality
+        torch.testing.assert_close(a.samples, b.samples)
+        assert [(s, c.modes_covered) for s, c in coverage_log(a)] == [
+            (s, c.modes_covered) for s, c in coverage_log(b)
+        ]
+    assert coverage_table(loaded) == coverage_table(results)
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a results file"):
+        load_seed_results(tmp_path / "bad.json")

@@ -1,9 +1,14 @@
 """The mode-collapse benchmark of lessons 03–04: ``ganlab bench modes``.
 
 Vanilla GAN, feature matching and minibatch discrimination on the ring of 8 and the grid of
-25 Gaussians: the same networks, the same budget and the same seeds, all in one run.  Prints
-modes covered and % high-quality samples (mean ± std over seeds) per data set and method;
-with ``--out`` also writes ``modes.json`` and a figure of one sample set per method.
+25 Gaussians: the course's baseline (:func:`ganlab.recipes.toy_gan`'s defaults, trained for
+:data:`~ganlab.recipes.COURSE_STEPS`), the same seeds for every method, all in one run.
+Prints modes covered and % high-quality samples (mean ± sample std over seeds) per data set
+and method, and minibatch discrimination / feature matching against vanilla seed by seed.
+With ``--out`` it also writes, per data set, the results as data (``<name>.json`` with the
+coverage logged every ``eval_every`` steps, ``<name>.npz`` with the evaluation samples; read
+them with :func:`ganlab.recipes.load_seed_results`) and a figure of one seed per method.
+Lesson 04 renders the grid's results from the copy shipped in ``ganlab/bench/results``.
 """
 
 from __future__ import annotations
@@ -11,41 +16,56 @@ from __future__ import annotations
 import argparse
 import functools
 import time
+from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
 
 from ganlab.config import sizes
 from ganlab.data import Mixture2D, grid_mixture, ring_mixture
-from ganlab.files import save_json
 from ganlab.nets import MLPDiscriminator
-from ganlab.recipes import SeedResult, compare_seeds, coverage_table
+from ganlab.recipes import (
+    COURSE_STEPS,
+    SeedResult,
+    compare_seeds,
+    coverage_table,
+    load_seed_results,
+    per_seed,
+    save_seed_results,
+)
+from ganlab.stats import paired_comparison
 from ganlab.tricks import FeatureMatchingObjective
 
-# The model: the same under both profiles (only the budget below changes with the profile).
-BATCH_SIZE = 128
-HIDDEN = 128
+# The tricks' settings (the networks are the baseline's): the same under both profiles.
+HIDDEN = 128  # the baseline's width and depth, for the minibatch discriminator
 DEPTH = 3
-LATENT_DIM = 16
-MINIBATCH_KERNELS = 16
-KERNEL_DIM = 5
+MINIBATCH_KERNELS = 4  # B; lesson 04 uses the same layer
+KERNEL_DIM = 5  # C
+
+GRID_RESULTS = "modes_grid.json"  # shipped: vanilla vs minibatch on the grid, 5 seeds
 
 
 def budget(profile: str | None = None) -> SimpleNamespace:
-    """Steps, seeds and evaluation samples under ``profile`` (default: the active one)."""
+    """Steps, seeds, evaluation samples and logging interval under ``profile``."""
     return sizes(
-        full=dict(steps=10_000, seeds=5, eval_samples=2500),
-        quick=dict(steps=40, seeds=1, eval_samples=200),
+        full=dict(steps=COURSE_STEPS, seeds=5, eval_samples=2500, eval_every=1000),
+        quick=dict(steps=40, seeds=1, eval_samples=200, eval_every=20),
         profile=profile,
     )
 
 
 DATASETS = {
-    "ring of 8": lambda: ring_mixture(8, radius=2.0, std=0.02),
-    "grid of 25": lambda: grid_mixture(5, spacing=2.0, std=0.05),
+    "ring": lambda: ring_mixture(8, radius=2.0, std=0.02),
+    "grid": lambda: grid_mixture(5, spacing=2.0, std=0.05),
 }
+DATASET_TITLES = {"ring": "ring of 8", "grid": "grid of 25"}
 
 
-def methods(hidden: int, depth: int, minibatch_kernels: int, kernel_dim: int) -> dict[str, dict]:
+def methods(
+    hidden: int = HIDDEN,
+    depth: int = DEPTH,
+    minibatch_kernels: int = MINIBATCH_KERNELS,
+    kernel_dim: int = KERNEL_DIM,
+) -> dict[str, dict]:
     """The three methods as keyword arguments of :func:`ganlab.recipes.toy_gan`.
 
     Minibatch discrimination divides its features by the N - 1 other examples
@@ -72,31 +92,40 @@ def methods(hidden: int, depth: int, minibatch_kernels: int, kernel_dim: int) ->
 
 
 def run(
-    profile: str | None = None, seeds: int | None = None, device: str | None = None
+    profile: str | None = None,
+    seeds: int | None = None,
+    device: str | None = None,
+    datasets: tuple[str, ...] = tuple(DATASETS),
+    method_names: tuple[str, ...] | None = None,
 ) -> dict[str, list[SeedResult]]:
-    """Run every method on every data set; returns ``{data set: results}``."""
+    """Run the chosen methods on the chosen data sets; returns ``{data set: results}``."""
     s = budget(profile)
     seed_list = range(seeds if seeds is not None else s.seeds)
+    every = methods()
+    chosen = {name: every[name] for name in (method_names or tuple(every))}
     results = {}
-    for name, make in DATASETS.items():
-        mixture: Mixture2D = make()
+    for name in datasets:
+        mixture: Mixture2D = DATASETS[name]()
         results[name] = compare_seeds(
             mixture,
-            methods(HIDDEN, DEPTH, MINIBATCH_KERNELS, KERNEL_DIM),
+            chosen,
             seed_list,
             steps=s.steps,
-            batch_size=BATCH_SIZE,
-            hidden=HIDDEN,
-            depth=DEPTH,
-            latent_dim=LATENT_DIM,
             eval_samples=s.eval_samples,
+            eval_every=s.eval_every,
             device=device,
             progress=False,
         )
     return results
 
 
-def _save(results: dict[str, list[SeedResult]], out: Path) -> None:
+def load_grid_results() -> tuple[list[SeedResult], dict]:
+    """The shipped grid results (``ganlab bench modes --datasets grid --out ...``)."""
+    path = resources.files("ganlab.bench") / "results" / GRID_RESULTS
+    return load_seed_results(Path(str(path)))
+
+
+def _save(results: dict[str, list[SeedResult]], out: Path, meta: dict) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,33 +134,26 @@ def _save(results: dict[str, list[SeedResult]], out: Path) -> None:
     from ganlab.plotting import plot_samples_2d
 
     out.mkdir(parents=True, exist_ok=True)
-    rows = [
-        {
-            "dataset": name,
-            "method": r.method,
-            "seed": r.seed,
-            "modes_covered": r.coverage.modes_covered,
-            "num_modes": r.coverage.num_modes,
-            "high_quality": r.coverage.high_quality,
-        }
-        for name, rs in results.items()
-        for r in rs
-    ]
-    save_json(rows, out / "modes.json")
+    for name, rs in results.items():
+        save_seed_results(rs, out / f"{name}.json", {**meta, "dataset": name})
     method_names = list(dict.fromkeys(r.method for rs in results.values() for r in rs))
     fig, axes = plt.subplots(
-        len(results), len(method_names), figsize=(4 * len(method_names), 4 * len(results))
+        len(results),
+        len(method_names),
+        figsize=(4 * len(method_names), 5 * len(results)),
+        squeeze=False,
     )
-    for row, (name, rs) in zip(axes.reshape(len(results), -1), results.items(), strict=True):
+    for row, (name, rs) in zip(axes, results.items(), strict=True):
         mixture = DATASETS[name]()
         for ax, method in zip(row, method_names, strict=True):
             first = next(r for r in rs if r.method == method)
             plot_samples_2d(
-                first.trainer.sample(1000).cpu(),
+                first.samples,
                 mixture,
                 extent=float(mixture.centers.abs().max()) * 1.5,
-                title=f"{name}, {method}\nseed {first.seed}: {first.coverage.modes_covered}/"
-                f"{first.coverage.num_modes} modes, {100 * first.coverage.high_quality:.0f}% HQ",
+                title=f"{DATASET_TITLES[name]}, {method}\nseed {first.seed}: "
+                f"{first.coverage.modes_covered}/{first.coverage.num_modes} modes, "
+                f"{100 * first.coverage.high_quality:.0f}% HQ",
                 ax=ax,
             )
     fig.tight_layout()
@@ -142,22 +164,54 @@ def _save(results: dict[str, list[SeedResult]], out: Path) -> None:
 def _main(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     profile = "quick" if args.quick else None
-    results = run(profile, args.seeds, args.device)
+    datasets = tuple(args.datasets.split(","))
+    chosen = tuple(args.methods.split(",")) if args.methods else None
+    unknown = [d for d in datasets if d not in DATASETS] + [
+        m for m in chosen or () if m not in methods()
+    ]
+    if unknown:
+        print(f"unknown data set or method: {', '.join(unknown)}")
+        return 2
+    results = run(profile, args.seeds, args.device, datasets, chosen)
     for name, rs in results.items():
-        print(f"\n{name}")
+        print(f"\n{DATASET_TITLES[name]}")
         print(coverage_table(rs))
+        names = list(dict.fromkeys(r.method for r in rs))
+        for other in names[1:] if names[0] == "vanilla" else []:
+            for metric in ("modes", "quality"):
+                c = paired_comparison(per_seed(rs, "vanilla", metric), per_seed(rs, other, metric))
+                print(f"  {metric:<8}", c.summary("vanilla", other))
     if args.out:
-        _save(results, Path(args.out))
-        print(f"\nwrote {args.out}/modes.json and modes.png")
+        s = budget(profile)
+        meta = {
+            "steps": s.steps,
+            "eval_samples": s.eval_samples,
+            "eval_every": s.eval_every,
+            "minibatch_kernels": MINIBATCH_KERNELS,
+            "kernel_dim": KERNEL_DIM,
+        }
+        _save(results, Path(args.out), meta)
+        print(f"\nwrote {', '.join(f'{n}.json' for n in results)} and modes.png to {args.out}")
     print(f"\n{time.perf_counter() - start:.0f} s")
     return 0
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ganlab bench modes``."""
-    parser = subparsers.add_parser("modes", help="mode collapse: vanilla vs FM vs minibatch")
+    parser = subparsers.add_parser(
+        "modes",
+        help="mode collapse: vanilla vs feature matching vs minibatch discrimination",
+        description=__doc__.splitlines()[0],
+    )
     parser.add_argument("--quick", action="store_true", help="the quick profile's sizes")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    parser.add_argument("--out", default=None, help="folder for modes.json and modes.png")
+    parser.add_argument("--datasets", default="ring,grid", help="ring, grid or ring,grid")
+    parser.add_argument(
+        "--methods",
+        default=None,
+        help="comma-separated among 'vanilla', 'feature matching', 'minibatch discrimination' "
+        "(default: all three)",
+    )
+    parser.add_argument("--out", default=None, help="folder for the results and modes.png")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best)")
     parser.set_defaults(func=_main)

@@ -2,7 +2,8 @@
 
 A collapsed generator produces near-identical samples.  These measures need no trained
 classifier; :func:`class_histogram` takes any classifier (lesson 08 trains one for MNIST) to
-count how many samples fall into each class.
+count how many samples fall into each class, and :func:`total_variation_from_uniform` /
+:func:`kl_from_uniform` say how far such a histogram is from every class equally often.
 """
 
 from __future__ import annotations
@@ -70,6 +71,48 @@ def class_histogram(
                 )
             counts += torch.bincount(logits.argmax(dim=1).cpu(), minlength=num_classes)
     return counts
+
+
+def _class_frequencies(counts: Tensor) -> Tensor:
+    """A histogram (K,) of non-negative counts → its frequencies p (K,), float64."""
+    counts = torch.as_tensor(counts).double()
+    if counts.ndim != 1 or len(counts) < 2:
+        raise ValueError(
+            f"expected a histogram of shape (K,) with K >= 2, got {tuple(counts.shape)}"
+        )
+    if bool((counts < 0).any()) or not float(counts.sum()) > 0:
+        raise ValueError(
+            f"expected non-negative counts with a positive total, got {counts.tolist()}"
+        )
+    return counts / counts.sum()
+
+
+def total_variation_from_uniform(counts: Tensor) -> float:
+    """Total variation distance of a class histogram from the uniform distribution.
+
+    TV(p, u) = ½ Σ_k | p_k − 1/K |, with p = counts / Σ counts and u_k = 1/K:
+    the fraction of samples that would have to change class to make every class equally
+    frequent.  0 for a flat histogram, 1 − 1/K when every sample is in one class.
+
+    Args:
+        counts: (K,) non-negative class counts, e.g. from :func:`class_histogram`.
+    """
+    p = _class_frequencies(counts)
+    return float(0.5 * (p - 1.0 / len(p)).abs().sum())
+
+
+def kl_from_uniform(counts: Tensor) -> float:
+    """KL divergence KL(p || u) in nats of a class histogram from the uniform distribution.
+
+    KL(p || u) = Σ_k p_k log(K p_k) = log K − H(p), with 0 log 0 = 0: 0 for a flat
+    histogram, log K when every sample is in one class.
+
+    Args:
+        counts: (K,) non-negative class counts, e.g. from :func:`class_histogram`.
+    """
+    p = _class_frequencies(counts)
+    present = p > 0  # empty classes add 0 log 0 = 0
+    return float((p[present] * torch.log(len(p) * p[present])).sum())
 
 
 def diversity_table(samples: Mapping[str, Tensor], threshold: float = 2.0) -> str:

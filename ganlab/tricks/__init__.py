@@ -3,9 +3,11 @@
 from ganlab.tricks.feature_matching import FeatureMatchingObjective, feature_matching_loss
 from ganlab.tricks.historical_averaging import HistoricalAveraging, penalised
 from ganlab.tricks.label_smoothing import (
+    OffDataReport,
     SmoothedDiscriminatorObjective,
     confidence_tracker,
     discriminator_confidence,
+    off_data_report,
     optimal_discriminator,
 )
 from ganlab.tricks.minibatch_discrimination import MinibatchDiscrimination
@@ -20,6 +22,7 @@ __all__ = [
     "FeatureMatchingObjective",
     "HistoricalAveraging",
     "MinibatchDiscrimination",
+    "OffDataReport",
     "SmoothedDiscriminatorObjective",
     "VirtualBatchNorm",
     "VirtualBatchNormGenerator",
@@ -27,6 +30,7 @@ __all__ = [
     "confidence_tracker",
     "discriminator_confidence",
     "feature_matching_loss",
+    "off_data_report",
     "optimal_discriminator",
     "penalised",
     "reference_mode",

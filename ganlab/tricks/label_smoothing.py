@@ -11,22 +11,30 @@ smoothed (β = 0), e.g. α = 0.9 in the paper's text, 0.75 in the official Image
 
 The loss itself is :func:`ganlab.losses.discriminator_loss` with ``real_target=α`` and
 ``fake_target=β``; this module adds D*, a trainer objective and the measurements of
-lesson 06 (how confident D is, how hard it pushes G).
+lesson 06: how confident D is, how hard it pushes G (:func:`discriminator_confidence`),
+and what D does about generated samples that lie where there is no data
+(:func:`off_data_report`), the place where two-sided smoothing (β > 0) differs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from ganlab.losses import discriminator_loss, generator_loss
+from ganlab.modes import frozen
 from ganlab.training import Callback, Trainer, every
 
 __all__ = [
+    "OffDataReport",
     "SmoothedDiscriminatorObjective",
     "confidence_tracker",
     "discriminator_confidence",
+    "off_data_report",
     "optimal_discriminator",
 ]
 
@@ -123,3 +131,80 @@ def confidence_tracker(n_samples: int, every_n: int) -> Callback:
         trainer.log("confidence", discriminator_confidence(trainer, n_samples))
 
     return every(every_n, track)
+
+
+@dataclass(frozen=True)
+class OffDataReport:
+    """Result of :func:`off_data_report` for one generator's samples.
+
+    Attributes:
+        fraction: fraction of samples farther than ``radius``·std from every mode centre.
+        d_off: mean D(x) = σ(logit) over those off-data samples (NaN if there are none).
+        force_off: mean over those samples of ‖∂(−log D(x))/∂x‖, the non-saturating
+            generator loss's push on each of them (NaN if there are none).
+        d_on: mean D(x) over samples within 3·std of a mode (NaN if there are none).
+    """
+
+    fraction: float
+    d_off: float
+    force_off: float
+    d_on: float
+
+
+def off_data_report(
+    samples: Tensor,
+    centers: Tensor,
+    std: float,
+    discriminator: nn.Module,
+    radius: float = 6.0,
+) -> OffDataReport:
+    """Where the samples leave the data, and what D says and does there.
+
+    D*(x) = (α p_data + β p_model) / (p_data + p_model) is β where p_data ≈ 0 < p_model:
+    with β = 0 D calls such samples fake and the non-saturating loss −log D(x) pushes them
+    away; with β > 0 D may settle at β there and stop pushing.  This measures it.
+
+    Args:
+        samples: (N, 2) generated samples.
+        centers: (K, 2) the mixture's mode centres; ``std`` its components' std.
+        discriminator: D, returning (N,) logits; its weights are not changed.
+        radius: a sample is *off data* beyond ``radius``·std from its nearest centre
+            (6σ: the density there is e^{-18} ≈ 1.5e-8 of a mode's peak).
+
+    Returns:
+        An :class:`OffDataReport`.
+
+    Raises:
+        ValueError: for samples and centres of different shapes, or std or radius <= 0.
+    """
+    samples = torch.as_tensor(samples)
+    centers = torch.as_tensor(centers, device=samples.device, dtype=samples.dtype)
+    if samples.ndim != 2 or centers.ndim != 2 or samples.shape[1] != centers.shape[1]:
+        raise ValueError(
+            "expected samples (N, D) and centers (K, D) with the same D, got "
+            f"{tuple(samples.shape)} and {tuple(centers.shape)}"
+        )
+    if len(samples) == 0 or len(centers) == 0:
+        raise ValueError("samples and centers must not be empty")
+    if not std > 0 or not radius > 0:
+        raise ValueError(f"std and radius must be > 0, got std={std}, radius={radius}")
+    nearest = torch.cdist(samples, centers).min(dim=1).values  # (N,)
+    off = nearest > radius * std  # (N,)
+    on = nearest <= 3 * std  # (N,)
+    x = samples.detach().clone().requires_grad_(True)
+    with frozen(discriminator):
+        logits = discriminator(x)  # (N,)
+        # −log D(x) = softplus(−logit); its gradient per sample is that sample's push
+        (gradient,) = torch.autograd.grad(F.softplus(-logits).sum(), x)  # (N, 2)
+    probs = torch.sigmoid(logits.detach())  # (N,)
+    force = gradient.norm(dim=1)  # (N,)
+
+    def mean(values: Tensor, mask: Tensor) -> float:
+        return float(values[mask].mean()) if bool(mask.any()) else float("nan")
+
+    return OffDataReport(
+        fraction=float(off.double().mean()),
+        d_off=mean(probs, off),
+        force_off=mean(force, off),
+        d_on=mean(probs, on),
+    )
