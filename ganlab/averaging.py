@@ -12,6 +12,10 @@ TensorFlow's ``ExponentialMovingAverage(num_updates=t)``: rate_t = max(rate, 9 /
 an average over roughly the last tenth of the steps so far, until t = 9 / rate - 10
 (90 000 steps at rate 0.0001), and the official rate after that.  ``warmup=False`` gives the
 plain EMA θ̄ ← β θ̄ + (1 − β) θ with β = 1 − rate from the first update.
+
+:class:`UniformAverage` is the plain mean of every update instead, and :class:`WeightAverage`
+is a trainer callback that starts either kind at a chosen step (after a burn-in, as in
+Yazıcı et al., 2019, "The unusual effectiveness of averaging in GAN training").
 """
 
 from __future__ import annotations
@@ -77,3 +81,76 @@ class ExponentialMovingAverage:
         self.warmup = bool(state["warmup"])
         self.num_updates = int(state["num_updates"])
         self.model.load_state_dict(state["model"])
+
+
+class UniformAverage(ExponentialMovingAverage):
+    """A copy of ``model`` holding the plain mean of its parameters at every update so far.
+
+    The start counts as the first snapshot: after n updates the average is
+    (θ_0 + θ_1 + … + θ_n) / (n + 1), kept online as θ̄ ← θ̄ + (θ − θ̄) / (n + 1).  The same
+    mean as :class:`ganlab.tricks.HistoricalAveraging` keeps for its penalty, here only read
+    out (Polyak averaging).
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__(model, rate=1.0, warmup=False)
+
+    def current_rate(self) -> float:
+        """1 / (n + 2) for the (n + 1)-th update: every snapshot weighs the same."""
+        return 1.0 / (self.num_updates + 2)
+
+
+class WeightAverage:
+    """A trainer callback averaging one player's weights from step ``start`` on.
+
+    Yazıcı et al. (2019) evaluate a GAN's generator with its weights averaged over training:
+    an EMA θ̄ ← β θ̄ + (1 − β) θ (β = 0.999 or 0.9999) or a uniform mean over a late window,
+    started after a burn-in, since early weights are far from any good generator.  Training
+    is unchanged; only what gets evaluated differs.
+
+    The average starts at the weights of step ``start`` and takes in every later step.  The
+    trainer calls it after each step; for ``start=0`` also call it once yourself before
+    ``fit``, so the initial weights are the start.
+
+    Args:
+        start: the step whose weights start the average (>= 0).
+        decay: β of an EMA, in [0, 1); ``None`` for the uniform mean of steps start, …, now.
+        player: ``"generator"`` or ``"discriminator"``, the trainer's network to average.
+    """
+
+    def __init__(self, start: int, decay: float | None = None, player: str = "generator"):
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise ValueError(f"start must be an int >= 0 (a training step), got {start!r}")
+        if decay is not None and not 0 <= decay < 1:
+            raise ValueError(f"decay must be in [0, 1), or None for a uniform mean; got {decay}")
+        if player not in ("generator", "discriminator"):
+            raise ValueError(f"player must be 'generator' or 'discriminator', got {player!r}")
+        self.start, self.decay, self.player = start, decay, player
+        self.average: ExponentialMovingAverage | None = None
+
+    def __call__(self, trainer: Any) -> None:
+        network = getattr(trainer, self.player)
+        if self.average is not None:
+            self.average.update(network)
+        elif trainer.step >= self.start:
+            self.average = (
+                UniformAverage(network)
+                if self.decay is None
+                else ExponentialMovingAverage(network, rate=1 - self.decay, warmup=False)
+            )
+
+    @property
+    def model(self) -> nn.Module:
+        """The averaged network (in eval mode, without gradients)."""
+        if self.average is None:
+            raise ValueError(f"the average starts at step {self.start}; training has not got there")
+        return self.average.model
+
+    @property
+    def snapshots(self) -> int:
+        """How many steps' weights the average has taken in (the start included)."""
+        return 0 if self.average is None else self.average.num_updates + 1
+
+    def __repr__(self) -> str:
+        kind = "uniform" if self.decay is None else f"EMA β={self.decay}"
+        return f"WeightAverage({kind}, start={self.start}, player={self.player!r})"

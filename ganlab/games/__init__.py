@@ -6,6 +6,7 @@
 - :mod:`ganlab.games.trajectory`: :class:`Trajectory`, the iterates it returns and their run.
 - :mod:`ganlab.games.closed_forms`: the rates those updates have near a rotational equilibrium.
 - :mod:`ganlab.games.plots`: fields, trajectories, phase portraits, rate curves, sweeps.
+- :mod:`ganlab.games.dirac`: the Dirac-GAN, the smallest GAN as one of these games.
 """
 
 from ganlab.games.closed_forms import (
@@ -16,6 +17,12 @@ from ganlab.games.closed_forms import (
     optimistic_rate,
     simultaneous_growth,
     update_matrix,
+)
+from ganlab.games.dirac import (
+    DIRAC_OMEGA,
+    DiracGAN,
+    equilibrium_jacobian,
+    simultaneous_radius_factor,
 )
 from ganlab.games.dynamics import (
     DEFAULT_BOUND,
@@ -42,14 +49,17 @@ __all__ = [
     "DEFAULT_HA_LR",
     "DEFAULT_HA_STEPS",
     "DEFAULT_WEIGHT",
+    "DIRAC_OMEGA",
     "METHODS",
     "CustomGame",
+    "DiracGAN",
     "DivergenceWarning",
     "Game",
     "PiecewiseGame",
     "Trajectory",
     "XYGame",
     "alternating_invariant",
+    "equilibrium_jacobian",
     "extragradient_rate",
     "game_from_function",
     "grid_starts",
@@ -60,5 +70,6 @@ __all__ = [
     "running_mean",
     "simulate",
     "simultaneous_growth",
+    "simultaneous_radius_factor",
     "update_matrix",
 ]
