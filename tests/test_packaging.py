@@ -74,13 +74,14 @@ def test_lessons_link_to_their_exercises():
         assert "../exercises/" in text, f"{path.name} does not link to its exercises"
 
 
-def test_ganlab_info_reports_profile_and_device(monkeypatch):
+def test_ganlab_info_reports_profile_and_device(tmp_path):
+    # a bare environment; HOME is a temporary folder so that no cache lands in the project
     result = subprocess.run(
         [sys.executable, "-m", "ganlab.cli", "info"],
         capture_output=True,
         text=True,
         check=True,
-        env={"GANLAB_PROFILE": "quick", "PATH": "", "HOME": str(ROOT)},
+        env={"GANLAB_PROFILE": "quick", "PATH": "", "HOME": str(tmp_path)},
     )
     assert re.search(r"^profile\s+quick$", result.stdout, re.M)
     assert re.search(r"^device\s+\w+", result.stdout, re.M)
