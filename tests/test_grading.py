@@ -473,7 +473,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     report, temp = folder.parent / "report.json", tmp_path_factory.mktemp("temp")
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runner, "STARTUP_S", 1.0)  # the deaf notebook's deadline: 1 + 3 × 6 s
+        patch.setattr(runner, "STARTUP_S", 1.0)  # the deaf notebook's deadline: 1 + 3 × (4 + 4) s
         patch.setattr(tempfile, "tempdir", str(temp))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = [str(folder), str(folder / "notes.txt"), "--timeout", "3", "--jobs", "3"]
@@ -547,7 +547,7 @@ def test_floods_a_redefined_check_or_a_deleted_one_change_nothing(graded: dict) 
 
 def test_a_worker_deaf_to_the_alarm_is_killed_at_the_deadline(graded: dict) -> None:
     assert _statuses(graded, "deaf") == [("timeout", 0)] * 4
-    assert "overall limit of 19 s" in _message(graded, "deaf", "00.1")
+    assert "overall limit of 25 s" in _message(graded, "deaf", "00.1")
 
 
 def test_bad_files_get_a_clear_message_and_the_rest_is_graded(graded: dict) -> None:

@@ -12,8 +12,15 @@ from ganlab.grading.runner import DEFAULT_TIMEOUT_S
 def _run_grade(args: argparse.Namespace) -> int:
     from ganlab.grading import report
     from ganlab.grading.runner import grade_paths
+    from ganlab.grading.sandbox import SandboxUnavailable
 
-    reports = grade_paths(args.paths, timeout=args.timeout, jobs=args.jobs)
+    try:
+        reports = grade_paths(
+            args.paths, timeout=args.timeout, jobs=args.jobs, sandbox=not args.no_sandbox
+        )
+    except (SandboxUnavailable, ValueError) as err:
+        print(f"ganlab grade: {err}", file=sys.stderr)
+        return 2
     if not reports:
         print("ganlab grade: no notebooks found in " + " ".join(args.paths), file=sys.stderr)
         return 1
@@ -37,8 +44,9 @@ def add_grade(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "grade",
         help="grade submitted exercise notebooks",
-        description="Grade exercise notebooks, each in its own process, with the graded cases "
-        "of the installed ganlab (never the notebook's).",
+        description="Grade exercise notebooks, each in its own process inside a bubblewrap "
+        "sandbox (no network, no sight of other processes or files, limited memory and CPU), "
+        "with the graded cases of the installed ganlab (never the notebook's).",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
     parser.add_argument(
@@ -48,6 +56,12 @@ def add_grade(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds each cell, and each exercise's grading, may take "
         f"(default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the notebooks without the bubblewrap sandbox: only for checking a notebook "
+        "you trust (your own); never for grading other people's",
     )
     parser.add_argument("--json", metavar="FILE", help="write a JSON report")
     parser.add_argument("--csv", metavar="FILE", help="write a CSV report")

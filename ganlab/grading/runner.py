@@ -10,6 +10,7 @@ dies early leaves them ``error``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import signal
@@ -25,11 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.grading.core import STATUSES, Exercise, ExerciseResult, result_without_cases
+from ganlab.grading.sandbox import limited, require_bwrap, sandbox_env, sandboxed
 from ganlab.grading.submission import SubmissionError, code_cells, exercise_set
 
 DEFAULT_TIMEOUT_S = 60.0
 MAX_RESULTS_BYTES = 1 << 20  # what a worker's results may take; far more than they need
 STARTUP_S = 60.0  # for the worker to import torch and IPython on a slow or busy machine
+WORK_UNITS = 4  # per-cell time limits a whole notebook's cells may use up, all together
+MAX_EXERCISES = 6  # a lesson has at most 4; more check cells do not buy more time
 _WORKER = "import sys; from ganlab.grading.worker import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -75,8 +79,11 @@ def find_notebooks(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT_S) -> NotebookReport:
-    """Grade one notebook in a worker process; never raises for a bad submission."""
+def grade_notebook(
+    path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT_S, sandbox: bool = True
+) -> NotebookReport:
+    """Grade one notebook in a worker process (in a bubblewrap sandbox unless ``sandbox`` is
+    false); never raises for a bad submission."""
     report = NotebookReport(str(path))
     try:
         cells = code_cells(path)
@@ -84,38 +91,64 @@ def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT_S) 
     except SubmissionError as err:
         report.error = str(err)
         return report
-    deadline = STARTUP_S + timeout * (len(cells) + len(exercises))
-    report.exercises = _run_worker(cells, exercises, timeout, deadline)
+    deadline = deadline_seconds(len(exercises), timeout)
+    report.exercises = _run_worker(cells, exercises, timeout, deadline, sandbox)
     return report
 
 
+def deadline_seconds(exercises: int, timeout: float) -> float:
+    """The wall-clock limit of one submission: start-up, then ``timeout`` for each of
+    :data:`WORK_UNITS` stretches of cells and for each exercise's grading (at most
+    :data:`MAX_EXERCISES`).  It does not grow with the number of cells, which the
+    submission controls."""
+    return STARTUP_S + timeout * (WORK_UNITS + min(exercises, MAX_EXERCISES))
+
+
 def grade_paths(
-    paths: Iterable[str | os.PathLike], timeout: float = DEFAULT_TIMEOUT_S, jobs: int = 1
+    paths: Iterable[str | os.PathLike],
+    timeout: float = DEFAULT_TIMEOUT_S,
+    jobs: int = 1,
+    sandbox: bool = True,
 ) -> list[NotebookReport]:
-    """Grade every notebook :func:`find_notebooks` finds, ``jobs`` workers at a time."""
-    if timeout <= 0 or jobs < 1:
-        raise ValueError(f"timeout must be > 0 and jobs >= 1, got {timeout} and {jobs}")
+    """Grade every notebook :func:`find_notebooks` finds, ``jobs`` workers at a time.
+
+    Raises:
+        ValueError: for a timeout that is not a finite number > 0, or ``jobs < 1``.
+        SandboxUnavailable: ``sandbox`` is true and bubblewrap is not installed.
+    """
+    if not (math.isfinite(timeout) and timeout > 0) or jobs < 1:
+        raise ValueError(f"timeout must be finite and > 0 and jobs >= 1, got {timeout} and {jobs}")
+    if sandbox:
+        require_bwrap()
     notebooks = find_notebooks(paths)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda p: grade_notebook(p, timeout), notebooks))
+        return list(pool.map(lambda p: grade_notebook(p, timeout, sandbox), notebooks))
 
 
 def _run_worker(
-    cells: list[str], exercises: Sequence[Exercise], timeout: float, deadline_s: float
+    cells: list[str],
+    exercises: Sequence[Exercise],
+    timeout: float,
+    deadline_s: float,
+    sandbox: bool = True,
 ) -> list[ExerciseResult]:
-    command = [sys.executable, "-c", _WORKER, "--timeout", str(timeout)]
-    command += ["--exercises", ",".join(e.id for e in exercises)]
     deadline = time.monotonic() + deadline_s
     read_end, write_end = os.pipe()
     with (
         tempfile.TemporaryDirectory(prefix="ganlab-grade-", ignore_cleanup_errors=True) as workdir,
         os.fdopen(read_end, "rb") as results,
     ):
+        command = [sys.executable, "-c", _WORKER, "--timeout", str(timeout)]
+        command += ["--exercises", ",".join(e.id for e in exercises), "--fd", str(write_end)]
+        env = _worker_env(workdir)
+        if sandbox:  # bubblewrap, under CPU / memory / file-size limits
+            command = limited(sandboxed(command, workdir), cpu_seconds=deadline_s)
+            env = sandbox_env(workdir)
         try:
             worker = subprocess.Popen(
-                [*command, "--fd", str(write_end)],
+                command,
                 cwd=workdir,
-                env=_worker_env(workdir),
+                env=env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
