@@ -15,14 +15,17 @@ def _run_grade(args: argparse.Namespace) -> int:
     from ganlab.grading.sandbox import SandboxUnavailable
 
     try:
+        for option, path in (("--json", args.json), ("--csv", args.csv)):
+            _check_output(option, path)
         reports = grade_paths(
             args.paths, timeout=args.timeout, jobs=args.jobs, sandbox=not args.no_sandbox
         )
     except (SandboxUnavailable, ValueError) as err:
-        print(f"ganlab grade: {err}", file=sys.stderr)
+        print(f"ganlab grade: {report.printable(str(err))}", file=sys.stderr)
         return 2
     if not reports:
-        print("ganlab grade: no notebooks found in " + " ".join(args.paths), file=sys.stderr)
+        paths = report.printable(" ".join(args.paths))
+        print(f"ganlab grade: no notebooks found in {paths}", file=sys.stderr)
         return 1
     for notebook in reports:
         stream = sys.stderr if notebook.error else sys.stdout
@@ -33,10 +36,21 @@ def _run_grade(args: argparse.Namespace) -> int:
         report.write_json(reports, args.json)
     if args.csv:
         report.write_csv(reports, args.csv)
-    graded = sum(not r.error for r in reports)
-    if not graded:
-        print("ganlab grade: nothing could be graded", file=sys.stderr)
-    return 0 if graded else 1
+    not_graded = sum(bool(r.error) for r in reports)
+    if not_graded:
+        print(f"ganlab grade: {not_graded} of {len(reports)} not graded", file=sys.stderr)
+    return 1 if not_graded else 0
+
+
+def _check_output(option: str, path: str | None) -> None:
+    """Refuse, before any grading, a report path that cannot be written."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path}: is a folder; give a file name")
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ValueError(f"{option} {path}: cannot write in {folder} (missing or read-only)")
 
 
 def add_grade(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +60,9 @@ def add_grade(subparsers: argparse._SubParsersAction) -> None:
         help="grade submitted exercise notebooks",
         description="Grade exercise notebooks, each in its own process inside a bubblewrap "
         "sandbox (no network, no sight of other processes or files, limited memory and CPU), "
-        "with the graded cases of the installed ganlab (never the notebook's).",
+        "with the graded cases of the installed ganlab (never the notebook's). Exit status: "
+        "0 every notebook graded, 1 some could not be graded (each says why), 2 a usage "
+        "error (bad option, report path that cannot be written, no sandbox).",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
     parser.add_argument(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
 from collections.abc import Sequence
-from pathlib import Path
 
+from ganlab.files import atomic_write
 from ganlab.grading.core import CASE_SEPARATOR, exercise_sort_key
 from ganlab.grading.runner import NotebookReport
 
@@ -15,6 +17,25 @@ from ganlab.grading.runner import NotebookReport
 # messages, a hint on a line of its own), each cut to a length; the JSON report has it all.
 MESSAGE_LINES = 3
 MESSAGE_CHARS = 240
+# Control characters (terminal escape codes included) in anything a submission controls
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would evaluate
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show: undecodable bytes of a file name escaped (``\\udcff``) and
+    control characters, such as a terminal's escape codes, replaced by ``?``."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub("?", text)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV field: text made :func:`printable` and, if a spreadsheet would read it as a
+    formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a return), quoted with ``'``."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value.replace("\n", " "))
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def exercise_columns(reports: Sequence[NotebookReport]) -> list[str]:
@@ -46,12 +67,13 @@ def _message_lines(summary: str) -> list[str]:
 def details(report: NotebookReport) -> str:
     """A notebook's grade: a line an exercise, with why points were lost (on up to
     :data:`MESSAGE_LINES` lines: a hint, or another failed case, starts a line)."""
+    name = printable(report.notebook)
     if report.error:
-        return f"{report.notebook}: NOT GRADED: {report.error}"
-    lines = [f"{report.notebook}: {report.score:g} / {report.max_score:g}"]
+        return f"{name}: NOT GRADED: {printable(report.error)}"
+    lines = [f"{name}: {report.score:g} / {report.max_score:g}"]
     for e in report.exercises:
         line = f"  {e.id} {e.status:<13} {e.score:>4g} / {e.max_score:<4g} "
-        message = _message_lines(e.summary()) if e.status != "passed" else []
+        message = _message_lines(printable(e.summary())) if e.status != "passed" else []
         lines.append((line + (message[0] if message else "")).rstrip())
         lines.extend(" " * len(line) + more for more in message[1:])
     return "\n".join(lines)
@@ -60,30 +82,41 @@ def details(report: NotebookReport) -> str:
 def table(reports: Sequence[NotebookReport]) -> str:
     """Submissions × exercises: the points of each, and the total."""
     columns = exercise_columns(reports)
-    width = max([len("notebook"), *(len(r.notebook) for r in reports)])
+    names = [printable(r.notebook) for r in reports]
+    width = max([len("notebook"), *map(len, names)])
     rows = [["notebook".ljust(width), *(c.rjust(5) for c in columns), "total"]]
-    for report in reports:
+    for name, report in zip(names, reports, strict=True):
         points = {e.id: f"{e.score:g}" for e in report.exercises}
         total = "not graded" if report.error else f"{report.score:g} / {report.max_score:g}"
-        rows.append(
-            [report.notebook.ljust(width), *(points.get(c, "-").rjust(5) for c in columns), total]
-        )
+        rows.append([name.ljust(width), *(points.get(c, "-").rjust(5) for c in columns), total])
     return "\n".join("  ".join(row) for row in rows)
 
 
 def write_json(reports: Sequence[NotebookReport], path: str | os.PathLike) -> None:
-    """A list with one object a notebook (see :meth:`NotebookReport.to_dict`)."""
-    text = json.dumps([r.to_dict() for r in reports], indent=2)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    """A list with one object a notebook (see :meth:`NotebookReport.to_dict`), written
+    atomically (a crash leaves the previous file or none, never half of one)."""
+    text = json.dumps([r.to_dict() for r in reports], indent=2)  # escapes what is not UTF-8
+    with atomic_write(path, "w") as file:
+        file.write(text + "\n")
 
 
 def write_csv(reports: Sequence[NotebookReport], path: str | os.PathLike) -> None:
-    """One row a notebook: its points per exercise, score, max_score and any error."""
+    """One row a notebook: ``status`` (graded / not graded), each exercise's points and
+    status (passed, failed, not_attempted, error, timeout), score, max_score and any error;
+    text fields are :func:`csv_cell` s.  Written atomically."""
     columns = exercise_columns(reports)
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["notebook", *columns, "score", "max_score", "error"])
-        for report in reports:
-            points = {e.id: e.score for e in report.exercises}
-            row = [report.notebook, *(points.get(c, "") for c in columns)]
-            writer.writerow([*row, report.score, report.max_score, report.error])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    status_columns = [f"{c} status" for c in columns]
+    writer.writerow(
+        ["notebook", "status", *columns, *status_columns, "score", "max_score", "error"]
+    )
+    for report in reports:
+        points = {e.id: e.score for e in report.exercises}
+        statuses = {e.id: e.status for e in report.exercises}
+        row = [report.notebook, "not graded" if report.error else "graded"]
+        row += [points.get(c, "") for c in columns] + [statuses.get(c, "") for c in columns]
+        row += [report.score, report.max_score, report.error]
+        writer.writerow([csv_cell(value) for value in row])
+    with atomic_write(path, "w") as file:
+        file.write(buffer.getvalue())

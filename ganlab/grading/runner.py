@@ -91,6 +91,9 @@ def grade_notebook(
     except SubmissionError as err:
         report.error = str(err)
         return report
+    except Exception as err:  # a file no check foresaw: it is reported, the others graded
+        report.error = f"could not be read: {type(err).__name__}: {err}"
+        return report
     deadline = deadline_seconds(len(exercises), timeout)
     report.exercises = _run_worker(cells, exercises, timeout, deadline, sandbox)
     return report

@@ -41,17 +41,42 @@ def code_cells(path: str | os.PathLike) -> list[str]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise SubmissionError(f"not valid JSON ({err}); is the file complete?") from err
+    except RecursionError:
+        raise SubmissionError("not a Jupyter notebook: its JSON is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(
         data.get("cells", data.get("worksheets")), list
     ):
         raise SubmissionError("not a Jupyter notebook: the JSON has no list of cells")
+    if "cells" in data:  # nbformat 4: check each cell before trusting any library with it
+        sources = []
+        for number, cell in enumerate(data["cells"], 1):
+            kind = cell.get("cell_type") if isinstance(cell, dict) else None
+            if kind not in ("markdown", "raw"):
+                sources.append(_code_source(number, cell))
+        return sources
     import nbformat  # here, not above: it takes a second to import and the worker needs none
 
     try:
         notebook = nbformat.reads(text, as_version=4)
+        return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     except Exception as err:  # nbformat raises a variety of errors for broken notebooks
         raise SubmissionError(f"not a readable Jupyter notebook: {err}") from err
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _code_source(number: int, cell: object) -> str:
+    """The source of a code cell of an nbformat-4 notebook, or why it is not one."""
+    if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        kind = cell.get("cell_type") if isinstance(cell, dict) else type(cell).__name__
+        raise SubmissionError(f"not a readable Jupyter notebook: cell {number} has type {kind!r}")
+    source = cell.get("source")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    if not isinstance(source, str):
+        raise SubmissionError(
+            f"not a readable Jupyter notebook: cell {number}'s source is "
+            f"{type(source).__name__}, not text"
+        )
+    return source
 
 
 def exercise_set(cells: list[str]) -> tuple[Exercise, ...]:
