@@ -11,6 +11,7 @@ import csv
 import importlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -610,3 +611,40 @@ def test_exit_code_is_1_when_nothing_could_be_graded(
     err = capsys.readouterr().err
     assert "missing.ipynb: NOT GRADED: cannot read it" in err
     assert "2 of 2 not graded" in err
+
+
+def test_exercises_never_overwrite_a_students_edits(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    shutil.copy(SOLUTION, solutions / SOLUTION.name)
+    args = ["exercises", "--solutions", str(solutions), "--exercises", str(exercises)]
+    assert cli_main(args) == 0
+    path = exercises / SOLUTION.name
+    # a student writes an answer: their notebook is kept, and says so
+    notebook = nbformat.read(path, as_version=4)
+    stub = next(c for c in notebook.cells if "raise NotImplementedError()" in c.source)
+    stub.source = stub.source.replace("raise NotImplementedError()", "return 42")
+    nbformat.write(notebook, path)
+    answered = path.read_bytes()
+    # ... and the solutions change afterwards (the instructor fixed a typo)
+    fixed = nbformat.read(SOLUTION, as_version=4)
+    fixed.cells[0].source += "\n\nA typo fixed."
+    nbformat.write(fixed, solutions / SOLUTION.name)
+    capsys.readouterr()
+    assert cli_main(args) == 1
+    assert "kept:" in capsys.readouterr().err and path.read_bytes() == answered
+    assert cli_main([*args, "--check"]) == 1 and path.read_bytes() == answered
+    # an untouched (only executed) notebook is refreshed; --force replaces an edited one
+    assert cli_main([*args, "--force"]) == 0 and path.read_bytes() != answered
+    refreshed = nbformat.read(path, as_version=4)
+    assert "A typo fixed." in refreshed.cells[0].source
+    refreshed.cells[0].source += " Again."
+    nbformat.write(refreshed, solutions / SOLUTION.name)
+    executed = nbformat.read(path, as_version=4)
+    first_code = next(c for c in executed.cells if c.cell_type == "code")
+    first_code.outputs = [nbformat.v4.new_output("stream", text="ran")]
+    nbformat.write(executed, path)
+    assert cli_main(args) == 0
+    assert nbformat.read(path, as_version=4).cells[0].source.endswith("Again.")

@@ -95,26 +95,47 @@ def _run_exercises(args: argparse.Namespace) -> int:
     from ganlab.grading.generate import SolutionMarkerError, sync_exercises
 
     try:
-        stale = sync_exercises(args.solutions, args.exercises, write=not args.check)
+        stale, edited = sync_exercises(
+            args.solutions, args.exercises, write=not args.check, force=args.force
+        )
     except (FileNotFoundError, SolutionMarkerError) as err:
         print(f"ganlab exercises: {err}", file=sys.stderr)
         return 2
     for path in stale:
-        print(f"out of date: {path} (run `make exercises`)" if args.check else f"wrote {path}")
-    if not stale:
+        print(
+            f"out of date: {path} (`ganlab exercises` refreshes it)"
+            if args.check
+            else f"wrote {path}"
+        )
+    for path in edited:
+        print(
+            f"kept: {path} has your edits (its code differs from what ganlab generated); "
+            "`ganlab exercises --force` would replace it with a fresh copy",
+            file=sys.stderr,
+        )
+    if not stale and not edited:
         print(f"{args.exercises} is up to date")
-    return 1 if args.check and stale else 0
+    return 1 if (args.check and stale) or edited else 0
 
 
 def add_exercises(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``ganlab exercises [--check]``."""
+    """Register ``ganlab exercises [--check] [--force]``."""
     parser = subparsers.add_parser(
         "exercises",
         help="write exercises/ from solutions/ (solution regions replaced by stubs)",
+        description="Write the exercise notebooks from the solutions. A notebook someone has "
+        "edited (its code or text differs from what was generated) is never overwritten "
+        "unless --force is given; exit status 1 names such files.",
     )
     parser.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
     parser.add_argument("--exercises", default="exercises", help="folder to write into")
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if any exercise is out of date"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace notebooks that have edits (the instructor's regeneration; "
+        "a student's answers in them are lost)",
     )
     parser.set_defaults(func=_run_exercises)

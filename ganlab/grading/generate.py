@@ -4,10 +4,16 @@ As in nbgrader, an answer sits between ``### BEGIN SOLUTION`` and ``### END SOLU
 the exercise notebook a code region becomes ``# YOUR CODE HERE`` and
 ``raise NotImplementedError()`` at the marker's indentation, a markdown region becomes
 ``YOUR ANSWER HERE``; outputs and execution counts are cleared.
+
+Each exercise notebook records a fingerprint of the code and text it was generated with
+(``metadata.ganlab.sources_sha256``).  A notebook whose cells no longer match it holds a
+student's work: :func:`sync_exercises` never overwrites it unless told to (``--force``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -75,7 +81,26 @@ def exercise_notebook(
         else:
             cells.append(nbformat.v4.new_raw_cell(cell.source, **kwargs))
     metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
-    return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    notebook.metadata["ganlab"] = {"sources_sha256": sources_fingerprint(notebook)}
+    return notebook
+
+
+def sources_fingerprint(notebook: nbformat.NotebookNode) -> str:
+    """SHA-256 of the notebook's cells' types and sources (not outputs or metadata)."""
+    cells = [[cell.cell_type, cell.source] for cell in notebook.cells]
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+
+
+def edited_since_generated(text: str) -> bool:
+    """Whether an exercise notebook's code or text differs from what ganlab generated
+    (also when it has no fingerprint or cannot be read: then it is treated as someone's work)."""
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        recorded = notebook.metadata["ganlab"]["sources_sha256"]
+    except Exception:  # unreadable, or no fingerprint: not ours to overwrite
+        return True
+    return recorded != sources_fingerprint(notebook)
 
 
 def _tags_only(metadata: dict) -> dict:
@@ -100,19 +125,31 @@ def render_exercises(solutions: str | os.PathLike) -> dict[str, str]:
 
 
 def sync_exercises(
-    solutions: str | os.PathLike, exercises: str | os.PathLike, write: bool = True
-) -> list[Path]:
-    """The exercise notebooks that are missing or differ from their solutions' rendering.
+    solutions: str | os.PathLike,
+    exercises: str | os.PathLike,
+    write: bool = True,
+    force: bool = False,
+) -> tuple[list[Path], list[Path]]:
+    """Bring ``exercises`` in line with ``solutions``, never destroying a student's work.
 
-    With ``write``, they are (re)written; without, nothing changes (``ganlab exercises --check``).
+    Returns:
+        ``(stale, edited)``: the exercise notebooks that are missing or out of date (written
+        when ``write``), and those that differ because someone edited them (see
+        :func:`edited_since_generated`): left alone, unless ``force`` (then written too, and
+        listed in ``stale``).  Without ``write`` nothing changes (``ganlab exercises --check``).
     """
     exercises = Path(exercises)
-    stale = []
+    stale, edited = [], []
     for name, text in render_exercises(solutions).items():
         path = exercises / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(path)
-            if write:
-                exercises.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-    return stale
+        current = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+        if current == text:
+            continue
+        if current is not None and not force and edited_since_generated(current):
+            edited.append(path)
+            continue
+        stale.append(path)
+        if write:
+            exercises.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return stale, edited
