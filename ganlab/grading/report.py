@@ -76,6 +76,7 @@ def details(report: NotebookReport) -> str:
         message = _message_lines(printable(e.summary())) if e.status != "passed" else []
         lines.append((line + (message[0] if message else "")).rstrip())
         lines.extend(" " * len(line) + more for more in message[1:])
+    lines += [f"  FLAG for review (no points taken): {printable(flag)}" for flag in report.flags]
     return "\n".join(lines)
 
 
@@ -102,21 +103,21 @@ def write_json(reports: Sequence[NotebookReport], path: str | os.PathLike) -> No
 
 def write_csv(reports: Sequence[NotebookReport], path: str | os.PathLike) -> None:
     """One row a notebook: ``status`` (graded / not graded), each exercise's points and
-    status (passed, failed, not_attempted, error, timeout), score, max_score and any error;
+    status (passed, failed, not_attempted, error, timeout), score, max_score, any error and
+    the flags for review (:mod:`ganlab.grading.delegation`);
     text fields are :func:`csv_cell` s.  Written atomically."""
     columns = exercise_columns(reports)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     status_columns = [f"{c} status" for c in columns]
-    writer.writerow(
-        ["notebook", "status", *columns, *status_columns, "score", "max_score", "error"]
-    )
+    header = ["notebook", "status", *columns, *status_columns, "score", "max_score", "error"]
+    writer.writerow([*header, "flags"])
     for report in reports:
         points = {e.id: e.score for e in report.exercises}
         statuses = {e.id: e.status for e in report.exercises}
         row = [report.notebook, "not graded" if report.error else "graded"]
         row += [points.get(c, "") for c in columns] + [statuses.get(c, "") for c in columns]
-        row += [report.score, report.max_score, report.error]
+        row += [report.score, report.max_score, report.error, "; ".join(report.flags)]
         writer.writerow([csv_cell(value) for value in row])
     with atomic_write(path, "w") as file:
         file.write(buffer.getvalue())

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.grading.core import STATUSES, Exercise, ExerciseResult, result_without_cases
+from ganlab.grading.delegation import delegation_flags
 from ganlab.grading.sandbox import limited, require_bwrap, sandbox_env, sandboxed
 from ganlab.grading.submission import SubmissionError, code_cells, exercise_set
 
@@ -44,6 +45,7 @@ class NotebookReport:
     notebook: str
     exercises: list[ExerciseResult] = field(default_factory=list)
     error: str = ""
+    flags: list[str] = field(default_factory=list)  # for review: see grading.delegation
 
     @property
     def score(self) -> float:
@@ -62,6 +64,8 @@ class NotebookReport:
         out["exercises"] = [e.to_record() for e in self.exercises]
         if self.error:
             out["error"] = self.error
+        if self.flags:
+            out["flags"] = list(self.flags)
         return out
 
 
@@ -94,6 +98,7 @@ def grade_notebook(
     except Exception as err:  # a file no check foresaw: it is reported, the others graded
         report.error = f"could not be read: {type(err).__name__}: {err}"
         return report
+    report.flags = delegation_flags(cells, sorted({e.lesson for e in exercises}))
     deadline = deadline_seconds(len(exercises), timeout)
     report.exercises = _run_worker(cells, exercises, timeout, deadline, sandbox)
     return report
