@@ -601,9 +601,24 @@ def test_a_planted_checkpoint_does_not_run_code(tmp_path):
     trainer = SemiSupervisedTrainer(
         *_digits(400), SSLConfig(labels=20, generator_objective="none", **SMALL), device="cpu"
     )
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ValueError, match="damaged or not a ganlab ssl checkpoint"):
         trainer.resume(tmp_path / "checkpoint.pt")
     assert not marker.exists()
+
+
+def test_a_truncated_checkpoint_says_what_to_do(tmp_path, capsys):
+    from ganlab.cli import main
+
+    args = ["ssl", "--labels", "100", "--data", "offline", "--seed", "1"]
+    args += ["--generator-objective", "none", "--out", str(tmp_path), "--no-progress"]
+    assert main([*args, "--epochs", "1"]) == 0
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
+    capsys.readouterr()
+    assert main([*args, "--epochs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganlab ssl: cannot resume from") and "delete it" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_checkpoint_without_a_newer_setting_loads_as_its_default(tmp_path):

@@ -13,6 +13,7 @@ The training itself is :func:`ganlab.semisupervised.experiment.run_experiment`.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from ganlab.data import mnist
@@ -28,18 +29,22 @@ from ganlab.semisupervised.settings import (
 
 
 def _main(args: argparse.Namespace) -> int:
-    config = SSLConfig(
-        labels=args.labels,
-        generator_objective=args.generator_objective,
-        ema_rate=args.ema_rate,
-        unlabeled_weight=args.unlabeled_weight,
-        lr=default_lr(args.data) if args.lr is None else args.lr,
-    )
     start = time.perf_counter()
     progress = False if args.no_progress else None  # None: the course's default
-    result = run_experiment(
-        config, args.epochs, args.seed, args.data, args.out, args.device, progress
-    )
+    try:
+        config = SSLConfig(
+            labels=args.labels,
+            generator_objective=args.generator_objective,
+            ema_rate=args.ema_rate,
+            unlabeled_weight=args.unlabeled_weight,
+            lr=default_lr(args.data) if args.lr is None else args.lr,
+        )
+        result = run_experiment(
+            config, args.epochs, args.seed, args.data, args.out, args.device, progress
+        )
+    except ValueError as err:  # a bad setting or a damaged checkpoint: one line, no traceback
+        print(f"ganlab ssl: {err}", file=sys.stderr)
+        return 2
     n_test = round(result["test_error"] * len(mnist("test", args.data)[1]))
     print(
         f"test error {100 * result['test_error']:.2f}% ({n_test} errors; raw D "

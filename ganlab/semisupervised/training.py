@@ -262,9 +262,25 @@ class SemiSupervisedTrainer:
         return save_torch(self.state_dict(), path)
 
     def resume(self, path: str | os.PathLike) -> bool:
-        """Load the checkpoint at ``path`` if it exists; returns whether one was loaded."""
+        """Load the checkpoint at ``path`` if it exists; returns whether one was loaded.
+
+        Only tensors and plain data are read (``weights_only=True``): a checkpoint cannot
+        run code.
+
+        Raises:
+            ValueError: the file is truncated, damaged or not a checkpoint of this trainer;
+                the message says to delete it (or choose another ``--out``) to start afresh.
+        """
         path = Path(path)
         if not path.exists():
             return False
-        self.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            self.load_state_dict(state)
+        except Exception as err:  # truncated zip, pickle refused by weights_only, wrong keys
+            raise ValueError(
+                f"cannot resume from {path}: it is damaged or not a ganlab ssl checkpoint "
+                f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
+                "delete it, or give another --out, to start afresh"
+            ) from None
         return True
