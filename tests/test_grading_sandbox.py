@@ -65,7 +65,9 @@ def test_the_sandbox_command_shows_only_what_python_needs(monkeypatch, tmp_path)
     command = sandbox.sandboxed(["python", "-c", "pass"], str(tmp_path), bwrap="/usr/bin/bwrap")
     for flag in ("--die-with-parent", "--unshare-all", "--clearenv", "--new-session"):
         assert flag in command
-    shown = [command[i + 1] for i, arg in enumerate(command) if arg == "--ro-bind"]
+    binds = [i for i, arg in enumerate(command) if arg == "--ro-bind"]
+    assert command.index("--tmpfs") < min(binds)  # a venv under /tmp stays visible
+    shown = [command[i + 1] for i in binds]
     assert str(ROOT / "ganlab") in shown and str(ROOT) not in shown  # no solutions/, no notes
     assert all(not str(ROOT / "solutions").startswith(path + "/") for path in shown)
     assert command[command.index("--bind") + 1 : command.index("--bind") + 3] == [

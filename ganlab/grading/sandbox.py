@@ -95,12 +95,14 @@ def sandboxed(command: Sequence[str], workdir: str, bwrap: str | None = None) ->
     """
     bwrap = bwrap or require_bwrap()
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-all", "--clearenv"]
+    # /tmp first: a venv or a checkout under /tmp is then bound on top of it, not hidden
+    args += ["--tmpfs", "/tmp"]
     for path in readable_paths():
         args += ["--ro-bind", path, path]
     for link in SYSTEM_PATHS:  # merged /usr: /bin, /lib, ... are links into /usr
         if os.path.islink(link):
             args += ["--symlink", os.readlink(link), link]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--bind", workdir, workdir, "--chdir", workdir]
     for name, value in sandbox_env(workdir).items():
         args += ["--setenv", name, value]
