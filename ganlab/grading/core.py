@@ -47,16 +47,30 @@ class Case:
     Attributes:
         name: what the case tests, as the student reads it in the report.
         points: what passing it is worth (> 0).
-        run: ``run(student_object) -> Outcome``; it computes its own reference.
+        run: ``run(student_object) -> Outcome``; it computes its own reference.  Derived
+            from ``probe`` when that is given.
+        probe: the case split in two (:class:`ganlab.grading.probes.Probe`): the student's
+            code runs in the sandboxed worker, the verdict is computed by the grader.
     """
 
     name: str
     points: float
-    run: Callable[[Any], Outcome]
+    run: Callable[[Any], Outcome] | None = None
+    probe: Any = None
 
     def __post_init__(self) -> None:
         if not self.points > 0:
             raise ValueError(f"case {self.name!r}: points must be > 0, got {self.points}")
+        from ganlab.grading.probes import Probe, from_data, to_data
+
+        if isinstance(self.run, Probe):  # Case(name, points, probe) reads naturally
+            object.__setattr__(self, "probe", self.run)
+        if self.probe is not None:
+            probe = self.probe
+            # in one process (a notebook's check()) through the same data the grader gets
+            object.__setattr__(
+                self, "run", lambda obj: probe.judge(from_data(to_data(probe.run(obj))))
+            )
         if not callable(self.run):
             raise TypeError(f"case {self.name!r}: run must be callable, got {type(self.run)}")
 
@@ -176,7 +190,7 @@ def run_cases(exercise: Exercise, obj: object) -> ExerciseResult:
     An exception from the student's code fails that case with the exception's type and
     message; a ``NotImplementedError`` anywhere means the exercise is not attempted yet.
     """
-    results = []
+    outcomes = []
     for case in exercise.cases:
         try:
             outcome = case.run(obj)
@@ -187,6 +201,14 @@ def run_cases(exercise: Exercise, obj: object) -> ExerciseResult:
         # SystemExit too: a student's sys.exit() must not end the notebook or the grader.
         except (Exception, SystemExit) as err:
             outcome = fail(f"raised {type(err).__name__}: {err}")
+        outcomes.append(outcome)
+    return score_outcomes(exercise, outcomes)
+
+
+def score_outcomes(exercise: Exercise, outcomes: list[Outcome]) -> ExerciseResult:
+    """The :class:`ExerciseResult` of one :class:`Outcome` per case, in order."""
+    results = []
+    for case, outcome in zip(exercise.cases, outcomes, strict=True):
         if not isinstance(outcome, Outcome):
             raise TypeError(
                 f"case {case.name!r} of {exercise.id} returned {type(outcome).__name__}, "

@@ -1,5 +1,9 @@
 """Graded cases of lesson 00 (``solutions/00_gan_basics.ipynb``): the vanilla GAN losses.
 
+Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
+sandboxed worker, which returns only its values and gradients; the references and the
+verdict are computed by the grader.
+
 Every case computes its reference here, independently of :mod:`ganlab.losses`: PyTorch's
 binary cross-entropy from logits for the losses, closed forms for the gradients.
 """
@@ -14,6 +18,7 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_floats, compare_tensor, first_failure, show
 from ganlab.grading.core import Case, Exercise, Outcome, fail
+from ganlab.grading.probes import Probe
 
 # D is confident at ±1000: σ(-1000) underflows to 0, so log(σ(l)) = -inf unless written stably.
 CONFIDENT_REAL = torch.tensor([1000.0, -1000.0, 40.0, -40.0])
@@ -45,49 +50,63 @@ def _nonsaturating_reference(fake_logits: Tensor) -> Tensor:
     return _bce(fake_logits, 1.0)
 
 
-def _loss_case(
-    reference: Callable[..., Tensor], names: Sequence[str], *inputs: Tensor
-) -> Callable[[Callable[..., Tensor]], Outcome]:
-    """A case that calls the student's loss on ``inputs`` and compares value and gradients."""
+def _loss_case(reference: Callable[..., Tensor], names: Sequence[str], *inputs: Tensor) -> Probe:
+    """A case that calls the student's loss on ``inputs`` and compares value and gradients.
 
-    def run(student: Callable[..., Tensor]) -> Outcome:
+    The probe (in the worker) returns the loss, whether it has a gradient, and the gradients
+    of each input; the judge (in the grader) computes the reference and compares.
+    """
+
+    def run(student: Callable[..., Tensor]) -> dict:
         args = [x.clone().requires_grad_() for x in inputs]
+        got = student(*args)
+        is_tensor = type(got) is Tensor
+        has_grad = is_tensor and got.grad_fn is not None
+        grads = None
+        if has_grad and got.ndim == 0:
+            got.backward()
+            grads = [a.grad for a in args]
+        return {"value": got.detach() if is_tensor else got, "has_grad": has_grad, "grads": grads}
+
+    def judge(data: dict) -> Outcome:
         references = [x.double().requires_grad_() for x in inputs]
-        got, expected = student(*args), reference(*references)
+        expected = reference(*references)
         given = ", ".join(f"{name}={show(x)}" for name, x in zip(names, inputs, strict=True))
-        value = compare_tensor(got, expected, what=f"loss for {given}")
+        value = compare_tensor(data["value"], expected, what=f"loss for {given}")
         if not value.passed:
             return value
-        if got.grad_fn is None:
+        if not data["has_grad"]:
             return fail("the loss has no gradient: compute it with torch operations on the logits")
-        got.backward()
         expected.backward()
         outcomes = []
-        for name, arg, ref in zip(names, args, references, strict=True):
-            if arg.grad is None:
+        for name, grad, ref in zip(names, data["grads"], references, strict=True):
+            if grad is None:
                 return fail(f"the loss does not depend on {name} (its gradient is None)")
-            outcomes.append(compare_tensor(arg.grad, ref.grad, what=f"d loss / d {name}"))
+            outcomes.append(compare_tensor(grad, ref.grad, what=f"d loss / d {name}"))
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
-def _gradients_case(logits: Sequence[float]) -> Callable[[Callable[[float], object]], Outcome]:
+def _gradients_case(logits: Sequence[float]) -> Probe:
     """A case for ``saturation_gradients`` against the closed forms at the given logits.
 
     d/dl log(1 - σ(l)) = -σ(l)  (minimax)   and   d/dl -log σ(l) = σ(l) - 1  (non-saturating).
     """
 
-    def run(student: Callable[[float], object]) -> Outcome:
+    def run(student: Callable[[float], object]) -> list:
+        return [student(logit) for logit in logits]
+
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for logit in logits:
+        for logit, answer in zip(logits, answers, strict=True):
             what = f"saturation_gradients({logit:g}) = (minimax, non-saturating)"
-            got = torch.tensor(as_floats(student(logit), 2, what), dtype=torch.float64)
+            got = torch.tensor(as_floats(answer, 2, what), dtype=torch.float64)
             sigma = torch.sigmoid(torch.tensor(logit, dtype=torch.float64))
             outcomes.append(compare_tensor(got, torch.stack([-sigma, sigma - 1]), what=what))
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
 _D = ("real_logits", "fake_logits")
