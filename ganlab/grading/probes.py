@@ -42,6 +42,16 @@ class Probe:
     judge: Callable[[Any], Any]
 
 
+def combine(*probes: Probe) -> Probe:
+    """One case made of several probes: all run, the first failing judgement decides."""
+    from ganlab.grading.compare import first_failure
+
+    return Probe(
+        lambda obj: [probe.run(obj) for probe in probes],
+        lambda data: first_failure([p.judge(d) for p, d in zip(probes, data, strict=True)]),
+    )
+
+
 class _Budget:
     def __init__(self) -> None:
         self.left = MAX_VALUES

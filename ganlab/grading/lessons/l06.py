@@ -5,7 +5,9 @@ computed from logits:  −mean_i [α log σ(r_i) + (1 − α) log(1 − σ(r_i))
 06.2 is the optimal discriminator D*(x) = (α p_data + β p_model) / (p_data + p_model).
 The references are computed here, independently of :mod:`ganlab.tricks`: the loss by a loop
 in float64 with the stable forms log σ(l) = −log(1 + e^{−l}) for l ≥ 0, l − log(1 + e^{l})
-for l < 0; the gradient in closed form, (σ(r_i) − α) / N.
+for l < 0; the gradient in closed form, (σ(r_i) − α) / N.  Every case is a
+:class:`~ganlab.grading.probes.Probe`: the student's function runs in the worker, the
+references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from ganlab.grading.compare import as_tensor, first_failure
+from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, Exercise, Outcome, fail, ok
 from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.probes import Probe, combine
 
 SmoothedLoss = Callable[..., Tensor]  # (real_logits, fake_logits, alpha) -> a scalar
 
@@ -73,28 +76,34 @@ def _mistakes(real: Tensor, fake: Tensor, alpha: float) -> dict[str, Tensor]:
     }
 
 
-def _value_case(n: int, m: int, alpha: float | None, seed: int, scale: float = 3.0) -> Callable:
+def _value_case(n: int, m: int, alpha: float | None, seed: int, scale: float = 3.0) -> Probe:
     """The loss on random logits; ``alpha=None`` relies on the default, 0.9."""
+    real, fake = _logits(n, seed, scale, 1.0), _logits(m, seed + 1, scale, -1.0)
+    used = 0.9 if alpha is None else alpha
+    shown = "" if alpha is None else f", alpha={alpha}"
+    what = f"smoothed_discriminator_loss(real_logits ({n},), fake_logits ({m},){shown})"
 
-    def run(student: SmoothedLoss) -> Outcome:
-        real, fake = _logits(n, seed, scale, 1.0), _logits(m, seed + 1, scale, -1.0)
-        used = 0.9 if alpha is None else alpha
-        args = (real.clone(), fake.clone()) + (() if alpha is None else (alpha,))
-        shown = "" if alpha is None else f", alpha={alpha}"
-        what = f"smoothed_discriminator_loss(real_logits ({n},), fake_logits ({m},){shown})"
-        got = as_tensor(student(*args), what)
+    def run(student: SmoothedLoss) -> object:
+        return student(real.clone(), fake.clone(), *(() if alpha is None else (alpha,)))
+
+    def judge(answer: object) -> Outcome:
         return compare_with_mistakes(
-            got, _reference(real, fake, used), lambda: _mistakes(real, fake, used), what=what
+            as_tensor(answer, what),
+            _reference(real, fake, used),
+            lambda: _mistakes(real, fake, used),
+            what=what,
         )
 
-    return run
+    return Probe(run, judge)
 
 
-def _stability_case(student: SmoothedLoss) -> Outcome:
-    real = torch.tensor([150.0, -150.0, 80.0])
-    fake = torch.tensor([-200.0, 120.0])
+_HUGE_REAL, _HUGE_FAKE = torch.tensor([150.0, -150.0, 80.0]), torch.tensor([-200.0, 120.0])
+
+
+def _stability_judge(answer: object) -> Outcome:
+    real, fake = _HUGE_REAL, _HUGE_FAKE
     what = "smoothed_discriminator_loss on logits of ±80 to ±200, alpha=0.9"
-    got = as_tensor(student(real.clone(), fake.clone(), 0.9), what)
+    got = as_tensor(answer, what)
     if not torch.isfinite(got).all():
         return fail(
             f"{what}: got {got.tolist()}; σ(l) rounds to exactly 0 or 1 in floating point, "
@@ -106,22 +115,34 @@ def _stability_case(student: SmoothedLoss) -> Outcome:
     )
 
 
-def _gradient_case(student: SmoothedLoss) -> Outcome:
-    real, fake, alpha = _logits(6, 610, 2.0), _logits(4, 611, 2.0), 0.8
-    leaf = real.clone().requires_grad_()
-    what = "d loss / d real_logits for 6 real and 4 fake logits, alpha=0.8"
-    loss = student(leaf, fake.clone(), alpha)
-    as_tensor(loss, what)
+_STABILITY_PROBE = Probe(
+    lambda student: student(_HUGE_REAL.clone(), _HUGE_FAKE.clone(), 0.9), _stability_judge
+)
+_GRAD_REAL, _GRAD_FAKE, _GRAD_ALPHA = _logits(6, 610, 2.0), _logits(4, 611, 2.0), 0.8
+_GRAD_WHAT = "d loss / d real_logits for 6 real and 4 fake logits, alpha=0.8"
+
+
+def _gradient_run(student: SmoothedLoss) -> dict:
+    leaf = _GRAD_REAL.clone().requires_grad_()
+    loss = student(leaf, _GRAD_FAKE.clone(), _GRAD_ALPHA)
+    as_tensor(loss, _GRAD_WHAT)
     if not loss.requires_grad:
-        return fail(f"{what}: the loss has no gradient; use torch operations on the logits")
+        return {"has_grad": False}
     (gradient,) = torch.autograd.grad(loss.sum(), leaf)
+    return {"has_grad": True, "gradient": gradient}
+
+
+def _gradient_judge(data: dict) -> Outcome:
+    real, alpha, what = _GRAD_REAL, _GRAD_ALPHA, _GRAD_WHAT
+    if not data["has_grad"]:
+        return fail(f"{what}: the loss has no gradient; use torch operations on the logits")
     # d/dr_i of −mean[α log σ(r) + (1 − α) log σ(−r)] = (σ(r_i) − α) / N
     expected = torch.tensor(
         [(1 / (1 + math.exp(-r)) - alpha) / len(real) for r in real.double().tolist()],
         dtype=torch.float64,
     )
     return compare_with_mistakes(
-        as_tensor(gradient, what),
+        as_tensor(data["gradient"], what),
         expected,
         lambda: {
             "the gradient is (σ(r) − 1) / N: it does not see α; the real targets must be α": (
@@ -144,11 +165,11 @@ def _densities() -> tuple[Tensor, Tensor]:
     return p_data, p_model
 
 
-def _d_star_case(alpha: float, beta: float) -> Callable:
-    def run(student: OptimalD) -> Outcome:
-        p_data, p_model = _densities()
-        what = f"optimal_discriminator(p_data, p_model, alpha={alpha}, beta={beta}) on 9 points"
-        got = as_tensor(student(p_data.clone(), p_model.clone(), alpha, beta), what)
+def _d_star_case(alpha: float, beta: float) -> Probe:
+    p_data, p_model = _densities()
+    what = f"optimal_discriminator(p_data, p_model, alpha={alpha}, beta={beta}) on 9 points"
+
+    def judge(answer: object) -> Outcome:
         expected = torch.tensor(
             [
                 (alpha * d + beta * m) / (d + m)
@@ -158,7 +179,7 @@ def _d_star_case(alpha: float, beta: float) -> Callable:
         )
         total = p_data + p_model
         return compare_with_mistakes(
-            got,
+            as_tensor(answer, what),
             expected,
             lambda: {
                 "you swapped α and β: α weighs p_data, β weighs p_model": (
@@ -171,18 +192,26 @@ def _d_star_case(alpha: float, beta: float) -> Callable:
             what=what,
         )
 
-    return run
+    return Probe(lambda student: student(p_data.clone(), p_model.clone(), alpha, beta), judge)
 
 
-def _negative_density_case(student: OptimalD) -> Outcome:
+def _negative_density_run(student: OptimalD) -> str:
     p_data, p_model = _densities()
     p_model[3] = -0.1
     try:
         student(p_data, p_model, 0.9, 0.0)
     except ValueError:
-        return ok()
+        return "ValueError"
     except Exception as err:  # noqa: BLE001 - the student's code may raise anything
-        return fail(f"raised {type(err).__name__} for a negative density; expected ValueError")
+        return type(err).__name__
+    return "returned"
+
+
+def _negative_density_judge(raised: object) -> Outcome:
+    if raised == "ValueError":
+        return ok()
+    if raised != "returned":
+        return fail(f"raised {raised} for a negative density; expected ValueError")
     return fail(
         "optimal_discriminator(p_data, p_model with a value of −0.1, ...) returned a result: "
         "densities cannot be negative; raise a ValueError that says so"
@@ -199,12 +228,14 @@ EXERCISES = (
             Case(
                 "alpha = 0.75 (the official ImageNet code), and the default alpha = 0.9",
                 1,
-                lambda s: first_failure(
-                    [_value_case(7, 7, 0.75, seed=602)(s), _value_case(6, 9, None, seed=604)(s)]
-                ),
+                combine(_value_case(7, 7, 0.75, seed=602), _value_case(6, 9, None, seed=604)),
             ),
-            Case("huge logits: finite and right (numerical stability)", 1, _stability_case),
-            Case("the gradient with respect to the real logits", 1, _gradient_case),
+            Case("huge logits: finite and right (numerical stability)", 1, _STABILITY_PROBE),
+            Case(
+                "the gradient with respect to the real logits",
+                1,
+                Probe(_gradient_run, _gradient_judge),
+            ),
         ),
     ),
     Exercise(
@@ -215,7 +246,11 @@ EXERCISES = (
             Case("no smoothing, alpha = 1, beta = 0", 1, _d_star_case(1.0, 0.0)),
             Case("one-sided, alpha = 0.9, beta = 0", 1, _d_star_case(0.9, 0.0)),
             Case("two-sided, alpha = 0.9, beta = 0.1", 2, _d_star_case(0.9, 0.1)),
-            Case("a negative density raises ValueError", 1, _negative_density_case),
+            Case(
+                "a negative density raises ValueError",
+                1,
+                Probe(_negative_density_run, _negative_density_judge),
+            ),
         ),
     ),
 )
