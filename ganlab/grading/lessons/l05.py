@@ -4,7 +4,9 @@
 θ, the mean of the t + 1 snapshots is θ̄_t + (θ − θ̄_t) / (t + 1).  05.2 is the penalty
 w · Σ_params ||θ − θ̄||².  The references are computed here, independently of
 :mod:`ganlab.tricks`: the arithmetic mean of every snapshot by a naive sum in float64, the
-penalty by a loop over the entries, its gradient in closed form, 2w(θ − θ̄).
+penalty by a loop over the entries, its gradient in closed form, 2w(θ − θ̄).  Every case
+is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the worker, the
+references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from torch import Tensor
 from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
 from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.probes import Probe
 
 Update = Callable[[Tensor, Tensor, int], Tensor]  # (mean, theta, count) -> new mean
 Penalty = Callable[[Sequence[Tensor], Sequence[Tensor], float], Tensor]
@@ -51,28 +54,35 @@ def _call_update(student: Update, mean: Tensor, theta: Tensor, count: int, what:
     return as_tensor(student(mean.clone(), theta.clone(), count), what)
 
 
-def _one_update_case(shape: tuple[int, ...], count: int, seed: int) -> Callable:
-    def run(student: Update) -> Outcome:
-        mean, theta = _normal(shape, seed, 1.0), _normal(shape, seed + 1, -2.0)
-        what = f"update_mean(mean of shape {shape}, theta, count={count})"
-        got = _call_update(student, mean, theta, count, what)
+def _one_update_case(shape: tuple[int, ...], count: int, seed: int) -> Probe:
+    mean, theta = _normal(shape, seed, 1.0), _normal(shape, seed + 1, -2.0)
+    what = f"update_mean(mean of shape {shape}, theta, count={count})"
+
+    def judge(answer: object) -> Outcome:
         expected = (count * mean + theta) / (count + 1)  # the sum of t + 1 snapshots, over t + 1
         return compare_with_mistakes(
-            got, expected, lambda: _update_mistakes(mean, theta, count), what=what, rtol=1e-10
+            as_tensor(answer, what),
+            expected,
+            lambda: _update_mistakes(mean, theta, count),
+            what=what,
+            rtol=1e-10,
         )
 
-    return run
+    return Probe(lambda student: student(mean.clone(), theta.clone(), count), judge)
 
 
-def _run_case(shape: tuple[int, ...], steps: int, seed: int) -> Callable:
+def _run_case(shape: tuple[int, ...], steps: int, seed: int) -> Probe:
     """θ̄ after ``steps`` updates from θ[1] equals the arithmetic mean of all snapshots."""
+    snapshots = [_normal(shape, seed + i, offset=5.0 + 0.1 * i) for i in range(steps + 1)]
 
-    def run(student: Update) -> Outcome:
-        snapshots = [_normal(shape, seed + i, offset=5.0 + 0.1 * i) for i in range(steps + 1)]
+    def run(student: Update) -> Tensor:  # in the worker: the student's function, 60 times
         mean = snapshots[0].clone()
         for t, theta in enumerate(snapshots[1:], start=1):
             what = f"update_mean(mean, theta, count={t}) in a run from count=1"
             mean = _call_update(student, mean, theta, t, what).double()
+        return mean
+
+    def judge(mean: object) -> Outcome:
         expected = torch.zeros(shape, dtype=torch.float64)
         for snapshot in snapshots:  # the naive sum, divided once
             expected += snapshot
@@ -86,9 +96,11 @@ def _run_case(shape: tuple[int, ...], steps: int, seed: int) -> Callable:
             return means
 
         what = f"the mean after {steps} updates, from count=1 (the mean of {steps + 1} snapshots)"
-        return compare_with_mistakes(mean, expected, mistakes, what=what, rtol=1e-10, atol=1e-12)
+        return compare_with_mistakes(
+            as_tensor(mean, what), expected, mistakes, what=what, rtol=1e-10, atol=1e-12
+        )
 
-    return run
+    return Probe(run, judge)
 
 
 # ----------------------------------------------------------------------- 05.2 the penalty
@@ -133,35 +145,44 @@ def _inputs(shapes: Sequence[tuple[int, ...]], seed: int) -> tuple[list[Tensor],
     return params, means
 
 
-def _penalty_value_case(shapes: Sequence[tuple[int, ...]], weight: float, seed: int) -> Callable:
-    def run(student: Penalty) -> Outcome:
-        params, means = _inputs(shapes, seed)
-        what = _describe(params, weight)
-        got = as_tensor(student([p.clone() for p in params], [m.clone() for m in means], weight))
+def _penalty_value_case(shapes: Sequence[tuple[int, ...]], weight: float, seed: int) -> Probe:
+    params, means = _inputs(shapes, seed)
+
+    def run(student: Penalty) -> object:
+        return student([p.clone() for p in params], [m.clone() for m in means], weight)
+
+    def judge(answer: object) -> Outcome:
         return compare_with_mistakes(
-            got,
+            as_tensor(answer),
             _penalty_reference(params, means, weight),
             lambda: _penalty_mistakes(params, means, weight),
-            what=what,
+            what=_describe(params, weight),
         )
 
-    return run
+    return Probe(run, judge)
 
 
-def _penalty_gradient_case(shapes: Sequence[tuple[int, ...]], weight: float, seed: int) -> Callable:
-    def run(student: Penalty) -> Outcome:
-        params, means = _inputs(shapes, seed)
+def _penalty_gradient_case(shapes: Sequence[tuple[int, ...]], weight: float, seed: int) -> Probe:
+    params, means = _inputs(shapes, seed)
+    what = f"d penalty / d params for {_describe(params, weight)}"
+
+    def run(student: Penalty) -> dict:  # in the worker: the penalty and its gradients
         leaves = [p.clone().requires_grad_() for p in params]
-        what = f"d penalty / d params for {_describe(params, weight)}"
         penalty = student(leaves, [m.clone() for m in means], weight)
         as_tensor(penalty, what)
         if not penalty.requires_grad:
+            return {"has_grad": False}
+        gradients = torch.autograd.grad(penalty.sum(), leaves, allow_unused=True)
+        return {"has_grad": True, "gradients": list(gradients)}
+
+    def judge(data: dict) -> Outcome:
+        if not data["has_grad"]:
             return fail(
                 f"{what}: the penalty has no gradient; compute it with torch operations on "
                 "params (no .item(), NumPy or .detach())"
             )
-        gradients = torch.autograd.grad(penalty.sum(), leaves, allow_unused=True)
         outcomes = []
+        gradients = data["gradients"]
         for i, (gradient, param, mean) in enumerate(zip(gradients, params, means, strict=True)):
             if gradient is None:
                 raise CaseFailed(f"{what}: the penalty does not depend on params[{i}]")
@@ -181,7 +202,7 @@ def _penalty_gradient_case(shapes: Sequence[tuple[int, ...]], weight: float, see
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
 EXERCISES = (
