@@ -9,6 +9,8 @@ of one example x (C, H, W) given them: with c = 1 / (B_ref + 1),
 
 The references are computed here, independently of :mod:`ganlab.tricks`, by loops over the
 channels and positions in float64; the B_ref = 0 case uses ``F.instance_norm`` as oracle.
+Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
+worker, the references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from torch import Tensor
 from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
 from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.probes import Probe
 
 EPS = 1e-5
 
@@ -52,11 +55,12 @@ def _two_tensors(got: object, what: str) -> tuple[Tensor, Tensor]:
     return as_tensor(got[0], f"{what}[0]"), as_tensor(got[1], f"{what}[1]")
 
 
-def _statistics_case(shape: tuple[int, ...], seed: int) -> Callable:
-    def run(student: Callable[[Tensor], object]) -> Outcome:
-        reference = _normal(shape, seed, 2.0, 1.0)
+def _statistics_case(shape: tuple[int, ...], seed: int) -> Probe:
+    reference = _normal(shape, seed, 2.0, 1.0)
+
+    def judge(answer: object) -> Outcome:
         what = f"reference_statistics(reference of shape {shape})"
-        mean, mean_sq = _two_tensors(student(reference.clone()), what)
+        mean, mean_sq = _two_tensors(answer, what)
         expected_mean, expected_mean_sq = _statistics_reference(reference)
         r = reference.double()
         over = (0, 2, 3)
@@ -88,7 +92,7 @@ def _statistics_case(shape: tuple[int, ...], seed: int) -> Callable:
             ]
         )
 
-    return run
+    return Probe(lambda student: student(reference.clone()), judge)
 
 
 # ------------------------------------------------------------------- 07.2 one example
@@ -133,15 +137,15 @@ def _vbn_mistakes(x: Tensor, mean: Tensor, mean_sq: Tensor, size: int, eps: floa
     }
 
 
-def _vbn_case(shape: tuple[int, ...], size: int, seed: int, eps: float = EPS) -> Callable:
-    def run(student: Callable[..., Tensor]) -> Outcome:
-        x = _normal(shape, seed, 1.5, 0.5)
-        reference = _normal((size, *shape), seed + 1, 2.0, -1.0)
-        mean, mean_sq = _statistics_reference(reference)
-        what = f"vbn_normalize(x of shape {shape}, ref_mean, ref_mean_sq, ref_size={size})"
-        got = student(x.clone(), mean.float(), mean_sq.float(), size, eps)
+def _vbn_case(shape: tuple[int, ...], size: int, seed: int, eps: float = EPS) -> Probe:
+    x = _normal(shape, seed, 1.5, 0.5)
+    reference = _normal((size, *shape), seed + 1, 2.0, -1.0)
+    mean, mean_sq = _statistics_reference(reference)
+    what = f"vbn_normalize(x of shape {shape}, ref_mean, ref_mean_sq, ref_size={size})"
+
+    def judge(answer: object) -> Outcome:
         return compare_with_mistakes(
-            as_tensor(got, what),
+            as_tensor(answer, what),
             _vbn_reference(x, mean, mean_sq, size, eps),
             lambda: _vbn_mistakes(x, mean, mean_sq, size, eps),
             what=what,
@@ -149,37 +153,56 @@ def _vbn_case(shape: tuple[int, ...], size: int, seed: int, eps: float = EPS) ->
             atol=1e-5,
         )
 
-    return run
+    return Probe(
+        lambda student: student(x.clone(), mean.float(), mean_sq.float(), size, eps), judge
+    )
 
 
-def _instance_norm_case(student: Callable[..., Tensor]) -> Outcome:
+_INSTANCE_X = _normal((3, 4, 4), 720, 2.0, 1.0)
+
+
+def _instance_norm_judge(answer: object) -> Outcome:
     """With B_ref = 0 only the example's own statistics count: instance normalisation."""
-    x = _normal((3, 4, 4), 720, 2.0, 1.0)
     what = "vbn_normalize(x (3, 4, 4), any reference statistics, ref_size=0)"
-    got = student(x.clone(), torch.full((3,), 7.0), torch.full((3,), 60.0), 0, EPS)
-    expected = F.instance_norm(x.double()[None], eps=EPS)[0]
-    return compare_with_mistakes(as_tensor(got, what), expected, dict, what=what, rtol=1e-4)
+    expected = F.instance_norm(_INSTANCE_X.double()[None], eps=EPS)[0]
+    return compare_with_mistakes(as_tensor(answer, what), expected, dict, what=what, rtol=1e-4)
 
 
-def _gradient_case(student: Callable[..., Tensor]) -> Outcome:
-    x = _normal((2, 3, 3), 730, 1.0, 0.3)
-    reference = _normal((5, 2, 3, 3), 731)
-    mean, mean_sq = _statistics_reference(reference)
-    leaf = x.double().clone().requires_grad_()
-    what = "d sum(w · vbn_normalize(x, ...)) / d x for x (2, 3, 3), ref_size=5"
-    out = student(leaf, mean, mean_sq, 5, EPS)
-    as_tensor(out, what)
+_INSTANCE_NORM = Probe(
+    lambda student: student(
+        _INSTANCE_X.clone(), torch.full((3,), 7.0), torch.full((3,), 60.0), 0, EPS
+    ),
+    _instance_norm_judge,
+)
+_GRAD_X = _normal((2, 3, 3), 730, 1.0, 0.3)
+_GRAD_MEAN, _GRAD_MEAN_SQ = _statistics_reference(_normal((5, 2, 3, 3), 731))
+_GRAD_WEIGHTS = _normal((2, 3, 3), 732).double()
+_GRAD_WHAT = "d sum(w · vbn_normalize(x, ...)) / d x for x (2, 3, 3), ref_size=5"
+
+
+def _gradient_run(student: Callable[..., Tensor]) -> dict:  # in the worker
+    leaf = _GRAD_X.double().clone().requires_grad_()
+    out = student(leaf, _GRAD_MEAN, _GRAD_MEAN_SQ, 5, EPS)
+    as_tensor(out, _GRAD_WHAT)
     if not out.requires_grad:
+        return {"has_grad": False}
+    (gradient,) = torch.autograd.grad((out * _GRAD_WEIGHTS).sum(), leaf)
+    return {"has_grad": True, "gradient": gradient}
+
+
+def _gradient_judge(data: dict) -> Outcome:
+    what = _GRAD_WHAT
+    if not data["has_grad"]:
         return fail(f"{what}: the result has no gradient; use torch operations on x")
-    weights = _normal(tuple(x.shape), 732).double()
-    (gradient,) = torch.autograd.grad((out * weights).sum(), leaf)
-    oracle = x.double().clone().requires_grad_()  # autograd through the formula, vectorised
+    oracle = _GRAD_X.double().clone().requires_grad_()  # autograd through the formula
     c = 1 / 6
-    mu = c * oracle.mean(dim=(1, 2), keepdim=True) + (1 - c) * mean[:, None, None]
-    nu = c * oracle.pow(2).mean(dim=(1, 2), keepdim=True) + (1 - c) * mean_sq[:, None, None]
+    mu = c * oracle.mean(dim=(1, 2), keepdim=True) + (1 - c) * _GRAD_MEAN[:, None, None]
+    nu = c * oracle.pow(2).mean(dim=(1, 2), keepdim=True) + (1 - c) * _GRAD_MEAN_SQ[:, None, None]
     expected_out = (oracle - mu) / torch.sqrt(EPS + nu - mu**2)
-    (expected,) = torch.autograd.grad((expected_out * weights).sum(), oracle)
-    return compare_with_mistakes(as_tensor(gradient, what), expected, dict, what=what, rtol=1e-6)
+    (expected,) = torch.autograd.grad((expected_out * _GRAD_WEIGHTS).sum(), oracle)
+    return compare_with_mistakes(
+        as_tensor(data["gradient"], what), expected, dict, what=what, rtol=1e-6
+    )
 
 
 EXERCISES = (
@@ -199,8 +222,8 @@ EXERCISES = (
         (
             Case("x (3, 4, 5), B_ref = 8", 3, _vbn_case((3, 4, 5), 8, seed=710)),
             Case("x (4, 2, 2), B_ref = 1, eps = 0.1", 1, _vbn_case((4, 2, 2), 1, 715, eps=0.1)),
-            Case("B_ref = 0: the example's own statistics (instance norm)", 1, _instance_norm_case),
-            Case("the gradient with respect to x", 2, _gradient_case),
+            Case("B_ref = 0: the example's own statistics (instance norm)", 1, _INSTANCE_NORM),
+            Case("the gradient with respect to x", 2, Probe(_gradient_run, _gradient_judge)),
         ),
     ),
 )
