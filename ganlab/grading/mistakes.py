@@ -16,6 +16,7 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor, compare_tensor, first_failure
 from ganlab.grading.core import Outcome, fail
+from ganlab.grading.probes import Probe
 
 # A hint names the mistake that explains a wrong answer this many times better than the right
 # one does (not to the tolerance of the grade: a wrong rule's runs may magnify round-off).
@@ -103,24 +104,28 @@ def answer_case(
     *,
     rtol: float = 1e-5,
     atol: float = 1e-6,
-) -> Callable[[Callable], Outcome]:
-    """A case that calls the student on each argument tuple of ``inputs`` and judges the tensor
-    it returns with :func:`compare_with_mistakes`; the first failure is reported.
+) -> Probe:
+    """A case that calls the student on each argument tuple of ``inputs`` (in the worker) and
+    judges the tensors it returned with :func:`compare_with_mistakes` (in the grader); the
+    first failure is reported.
 
     Tensor arguments are passed as clones (an answer that edits them in place cannot change the
     reference); ``describe(*args)``, ``reference(*args)`` and ``mistakes(*args)`` get the
     originals.
     """
 
-    def run(student: Callable) -> Outcome:
+    def run(student: Callable) -> list:
+        return [
+            student(*[a.clone() if isinstance(a, Tensor) else a for a in args]) for args in inputs
+        ]
+
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for args in inputs:
+        for args, answer in zip(inputs, answers, strict=True):
             what = describe(*args)
-            copies = [a.clone() if isinstance(a, Tensor) else a for a in args]
-            got = as_tensor(student(*copies), what)
             outcomes.append(
                 compare_with_mistakes(
-                    got,
+                    as_tensor(answer, what),
                     reference(*args),
                     partial(mistakes, *args),
                     what=what,
@@ -130,4 +135,4 @@ def answer_case(
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)

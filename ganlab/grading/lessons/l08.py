@@ -7,6 +7,8 @@ Every reference here is a naive Python loop in float64, independent of
 :mod:`ganlab.metrics`.  When an answer fails and matches a known wrong version (the marginal
 over all samples, torch.chunk's or NumPy's groups, the mean of the exponentials, the mean of
 the logs), the message says which.
+Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
+worker, the references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from torch import Tensor
 from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
 from ganlab.grading.mistakes import answer_case
+from ganlab.grading.probes import Probe
 
 # --------------------------------------------------------------------------- the references
 
@@ -188,13 +191,13 @@ def _diagnosis(p: Tensor) -> str:
     )
 
 
-def _bounds_case(which: int, ks: tuple[int, ...]) -> Callable[[Callable], Outcome]:
-    def run(student: Callable) -> Outcome:
-        for k in ks:
-            answer = student(k)
+def _bounds_case(which: int, ks: tuple[int, ...]) -> Probe:
+    def judge(answers: list) -> Outcome:
+        for k, answer in zip(ks, answers, strict=True):
             if not isinstance(answer, tuple) or len(answer) != 2:
                 return fail(
-                    f"bound_inputs({k}): expected a tuple (lowest, highest), got {answer!r:.60}"
+                    f"bound_inputs({k}): expected a tuple (lowest, highest), got "
+                    f"{type(answer).__name__}"
                 )
             name = ("lowest", "highest")[which]
             p = _check_probabilities(answer[which], k, f"bound_inputs({k})[{which}] ({name})")
@@ -207,7 +210,7 @@ def _bounds_case(which: int, ks: tuple[int, ...]) -> Callable[[Callable], Outcom
                 )
         return ok(f"the {('lowest', 'highest')[which]} inputs score {'1' if which == 0 else 'K'}")
 
-    return run
+    return Probe(lambda student: [student(k) for k in ks], judge)
 
 
 EXERCISES = (

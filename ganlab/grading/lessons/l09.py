@@ -7,6 +7,8 @@ Python's ``math`` (log Z by a max-shifted sum), the gradients in closed form.  T
 large-logit cases break the naive Z / (Z + 1), whose exp overflows.  Exercise 09.3 (the
 class-balanced labelled subset) is graded on its properties, not on one particular
 shuffle.
+Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
+worker, the references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
 from ganlab.grading.mistakes import answer_case, compare_with_mistakes
+from ganlab.grading.probes import Probe
 
 Loss = Callable[[Tensor, Tensor], Tensor]  # (logits_unlabeled, logits_fake) -> a scalar
 
@@ -133,23 +137,30 @@ def _loss_value_case(*batches: tuple[Tensor, Tensor]) -> Callable[[Loss], Outcom
     )
 
 
-def _loss_gradient_case(unl: Tensor, fake: Tensor) -> Callable[[Loss], Outcome]:
-    def run(student: Loss) -> Outcome:
+def _loss_gradient_case(unl: Tensor, fake: Tensor) -> Probe:
+    what = "d loss / d logits (unlabelled rows, then fake rows)"
+
+    def run(student: Loss) -> dict:  # in the worker: the loss and its gradients
         a, b = unl.clone().requires_grad_(), fake.clone().requires_grad_()
-        what = "d loss / d logits (unlabelled rows, then fake rows)"
         loss = student(a, b)
         if type(loss) is not Tensor or not loss.requires_grad:
-            return fail(f"{what}: the loss has no gradient; compute it with torch operations")
+            return {"has_grad": False}
         grads = torch.autograd.grad(loss.sum(), (a, b), allow_unused=True)
-        if any(g is None for g in grads):
+        return {"has_grad": True, "grads": list(grads)}
+
+    def judge(data: dict) -> Outcome:
+        if not data["has_grad"]:
+            return fail(f"{what}: the loss has no gradient; compute it with torch operations")
+        grads = data["grads"]
+        if len(grads) != 2 or any(g is None for g in grads):
             return fail(f"{what}: the loss does not depend on both batches of logits")
-        got = torch.cat([g.detach() for g in grads])
+        got = torch.cat([as_tensor(g, what).detach() for g in grads])
         # float32 answers through 1 / (Z + 1) lose a few digits: a looser tolerance
         return compare_with_mistakes(
             got, _loss_gradients(unl, fake), dict, what=what, rtol=1e-4, atol=1e-5
         )
 
-    return run
+    return Probe(run, judge)
 
 
 def _probability_case(*inputs: Tensor) -> Callable[[Callable[[Tensor], Tensor]], Outcome]:
@@ -178,17 +189,20 @@ def _labels(seed: int, counts: tuple[int, ...]) -> Tensor:
     return labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))]
 
 
-def _indices(student: Subset, labels: Tensor, per_class: int, seed: int) -> Tensor:
+def _indices(got: object, labels: Tensor, per_class: int, seed: int) -> Tensor:
+    """The student's answer checked: a 1-D int64 tensor of indices."""
     what = f"labeled_subset(labels of {len(labels)}, per_class={per_class}, seed={seed})"
-    got = student(labels.clone(), per_class, seed)
     if type(got) is not Tensor or got.dtype != torch.int64 or got.ndim != 1:
         raise CaseFailed(f"{what}: expected a 1-D int64 tensor of indices, got {got!r:.80}")
     return got
 
 
-def _balanced_case(student: Subset) -> Outcome:
-    labels = _labels(900, (30, 25, 40, 33))
-    got = _indices(student, labels, 7, 0)
+_BALANCED = _labels(900, (30, 25, 40, 33))
+
+
+def _balanced_judge(answer: object) -> Outcome:
+    labels = _BALANCED
+    got = _indices(answer, labels, 7, 0)
     if len(got) != 4 * 7:
         return fail(f"expected 4 classes × 7 = 28 indices, got {len(got)}")
     if got.min() < 0 or got.max() >= len(labels):
@@ -201,13 +215,17 @@ def _balanced_case(student: Subset) -> Outcome:
     return ok()
 
 
-def _seed_case(student: Subset) -> Outcome:
-    labels = _labels(901, (50, 50, 50))
-    first = _indices(student, labels, 5, 3)
-    if not torch.equal(first, _indices(student, labels, 5, 3)):
+_SEEDED = _labels(901, (50, 50, 50))
+_SEEDS = (3, 3, 4, 5, 6)  # the first seed twice: the same subset both times
+
+
+def _seed_judge(answers: list) -> Outcome:
+    first, again, *others = [
+        _indices(a, _SEEDED, 5, s) for a, s in zip(answers, _SEEDS, strict=True)
+    ]
+    if not torch.equal(first, again):
         return fail("the same seed must give the same subset (seed your own random generator)")
-    others = [set(_indices(student, labels, 5, s).tolist()) for s in (4, 5, 6)]
-    if all(o == set(first.tolist()) for o in others):
+    if all(set(o.tolist()) == set(first.tolist()) for o in others):
         return fail(
             "seeds 3, 4, 5 and 6 all give the same subset: shuffle the indices with the seed "
             "before taking the first per_class examples of each class"
@@ -215,15 +233,27 @@ def _seed_case(student: Subset) -> Outcome:
     return ok()
 
 
-def _too_few_case(student: Subset) -> Outcome:
-    labels = _labels(902, (10, 3, 10))
+_TOO_FEW = _labels(902, (10, 3, 10))
+
+
+def _too_few_run(student: Subset) -> dict:
     try:
-        got = student(labels.clone(), 5, 0)
+        got = student(_TOO_FEW.clone(), 5, 0)
     except ValueError:
-        return ok()
+        return {"raised": "ValueError"}
     except Exception as err:  # noqa: BLE001 — any other error is the student's to fix
-        return fail(f"raised {type(err).__name__} ({err}); expected a ValueError")
-    return fail(f"class 1 has 3 examples but per_class=5: expected a ValueError, got {got!r:.60}")
+        return {"raised": f"{type(err).__name__} ({err})"[:300]}
+    return {"returned": repr(got)[:60]}
+
+
+def _too_few_judge(data: dict) -> Outcome:
+    if data.get("raised") == "ValueError":
+        return ok()
+    if "raised" in data:
+        return fail(f"raised {data['raised']}; expected a ValueError")
+    return fail(
+        f"class 1 has 3 examples but per_class=5: expected a ValueError, got {data['returned']}"
+    )
 
 
 EXERCISES = (
@@ -267,9 +297,24 @@ EXERCISES = (
         "the class-balanced labelled subset",
         "labeled_subset",
         (
-            Case("per_class examples of every class, no repeats", 1, _balanced_case),
-            Case("the seed decides the subset, reproducibly", 1, _seed_case),
-            Case("too few examples of a class: ValueError", 1, _too_few_case),
+            Case(
+                "per_class examples of every class, no repeats",
+                1,
+                Probe(lambda student: student(_BALANCED.clone(), 7, 0), _balanced_judge),
+            ),
+            Case(
+                "the seed decides the subset, reproducibly",
+                1,
+                Probe(
+                    lambda student: [student(_SEEDED.clone(), 5, s) for s in _SEEDS],
+                    _seed_judge,
+                ),
+            ),
+            Case(
+                "too few examples of a class: ValueError",
+                1,
+                Probe(_too_few_run, _too_few_judge),
+            ),
         ),
     ),
 )
