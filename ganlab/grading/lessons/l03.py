@@ -7,6 +7,8 @@ computes its reference here, independently of :mod:`ganlab.tricks`: the values b
 Python loop in float64, the gradients in closed form.  When an answer fails and matches a
 known variant (paired samples as in TorchGAN, the MNIST code's mean over features, no
 square), the message says which.
+Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
+worker, the references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from torch import Tensor
 from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
 from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.probes import Probe
 
 Loss = Callable[[Tensor, Tensor], Tensor]  # (real_features, fake_features) -> a scalar
 
@@ -171,17 +174,22 @@ def _call(student: Loss, real: Tensor, fake: Tensor, what: str) -> object:
 
 def _value_case(
     name: str, reference: Loss, variants: Mapping[str, Variant], *batches: tuple[Tensor, Tensor]
-) -> Callable[[Loss], Outcome]:
+) -> Probe:
     """A case comparing the student's loss on each (real, fake) with ``reference``."""
 
-    def run(student: Loss) -> Outcome:
+    def run(student: Loss) -> list:  # in the worker
+        return [
+            _call(student, real.clone(), fake.clone(), _describe(name, real, fake))
+            for real, fake in batches
+        ]
+
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for real, fake in batches:
+        for (real, fake), answer in zip(batches, answers, strict=True):
             what = _describe(name, real, fake)
-            got = as_tensor(_call(student, real.clone(), fake.clone(), what), what)
             outcomes.append(
                 compare_with_mistakes(
-                    got,
+                    as_tensor(answer, what),
                     reference(real, fake),
                     partial(_variant_values, variants, real, fake),
                     what=what,
@@ -189,7 +197,7 @@ def _value_case(
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
 def _gradient_case(
@@ -198,32 +206,37 @@ def _gradient_case(
     variants: Mapping[str, Variant],
     real: Tensor,
     fake: Tensor,
-) -> Callable[[Loss], Outcome]:
+) -> Probe:
     """A case comparing ∂loss/∂fake_features, by autograd through the student's loss."""
+    described = _describe(name, real, fake)
+    what = f"d loss / d fake_features for {described}"
 
-    def run(student: Loss) -> Outcome:
+    def run(student: Loss) -> dict:  # in the worker: the loss's gradient
         leaf = fake.clone().requires_grad_()
-        described = _describe(name, real, fake)
-        what = f"d loss / d fake_features for {described}"
         loss = _call(student, real.clone(), leaf, described)
         as_tensor(loss, described)
         if not loss.requires_grad:
+            return {"has_grad": False}
+        # .sum(): a loss of the wrong shape is reported by the value cases.
+        (gradient,) = torch.autograd.grad(loss.sum(), leaf, allow_unused=True)
+        return {"has_grad": True, "gradient": gradient}
+
+    def judge(data: dict) -> Outcome:
+        if not data["has_grad"]:
             return fail(
                 f"{what}: the loss has no gradient; compute it with torch operations on "
                 "fake_features (no .item(), NumPy or .detach())"
             )
-        # .sum(): a loss of the wrong shape is reported by the value cases.
-        (gradient,) = torch.autograd.grad(loss.sum(), leaf, allow_unused=True)
-        if gradient is None:
+        if data["gradient"] is None:
             return fail(f"{what}: the loss does not depend on fake_features")
         return compare_with_mistakes(
-            as_tensor(gradient, what),
+            as_tensor(data["gradient"], what),
             closed_form(real, fake),
             partial(_variant_gradients, variants, real, fake),
             what=what,
         )
 
-    return run
+    return Probe(run, judge)
 
 
 def _same_mean_batches(seed: int) -> tuple[tuple[Tensor, Tensor], ...]:
