@@ -5,7 +5,9 @@ reference here in float64, independently of :mod:`ganlab.games`: the update equa
 one step, closed forms over many (z_t = (1 + i·lr)^t z_0 for simultaneous steps, powers of
 the alternating update matrix, the radius factors √(1 + lr²) and √(1 − lr² + lr⁴)) and a
 naive loop for the measured growth.  When an answer fails and matches a known wrong
-convention (a flipped sign, the other update order), the message says which.
+convention (a flipped sign, the other update order), the message says which.  Every case is
+a :class:`~ganlab.grading.probes.Probe`: the student's function runs (and is iterated) in the
+worker, the references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ganlab.grading.compare import as_array, as_floats, first_failure
 from ganlab.grading.core import Case, Exercise, Outcome
 from ganlab.grading.inputs import uniform
 from ganlab.grading.mistakes import compare_runs, compare_with_mistakes
+from ganlab.grading.probes import Probe
 
 Step = Callable[[float, float, float], tuple[float, float]]  # (x, y, lr) -> (x_new, y_new)
 
@@ -83,10 +86,9 @@ def _describe(name: str, x: float, y: float, lr: float) -> str:
     return f"{name}(x={x:.6g}, y={y:.6g}, lr={lr:g}) = (x_new, y_new)"
 
 
-def _call_step(student: Step, name: str, x: float, y: float, lr: float) -> Tensor:
-    """The student's step from (x, y) as a float64 tensor (2,)."""
-    got = student(x, y, lr)
-    return torch.tensor(as_floats(got, 2, _describe(name, x, y, lr)), dtype=torch.float64)
+def _as_step(answer: object, name: str, x: float, y: float, lr: float) -> Tensor:
+    """A step's answer as a float64 tensor (2,)."""
+    return torch.tensor(as_floats(answer, 2, _describe(name, x, y, lr)), dtype=torch.float64)
 
 
 def _mistaken_steps(mistakes: Mapping[str, Step], x: float, y: float, lr: float) -> dict:
@@ -95,15 +97,15 @@ def _mistaken_steps(mistakes: Mapping[str, Step], x: float, y: float, lr: float)
 
 def _one_step_case(
     name: str, reference: Step, mistakes: Mapping[str, Step], points: Sequence[tuple]
-) -> Callable[[Step], Outcome]:
+) -> Probe:
     """A case for one step from each (x, y, lr) in ``points``, against the update equations."""
 
-    def run(student: Step) -> Outcome:
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for x, y, lr in points:
+        for (x, y, lr), answer in zip(points, answers, strict=True):
             outcomes.append(
                 compare_with_mistakes(
-                    _call_step(student, name, x, y, lr),
+                    _as_step(answer, name, x, y, lr),
                     torch.tensor(reference(x, y, lr), dtype=torch.float64),
                     partial(_mistaken_steps, mistakes, x, y, lr),
                     what=_describe(name, x, y, lr),
@@ -111,7 +113,7 @@ def _one_step_case(
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(lambda student: [student(x, y, lr) for x, y, lr in points], judge)
 
 
 def _iterates(step: Step, start: tuple[float, float], lr: float, steps: int) -> Tensor:
@@ -147,18 +149,22 @@ def _many_steps_case(
     mistakes: Mapping[str, Step],
     runs: Sequence[tuple],
     steps: int,
-) -> Callable[[Step], Outcome]:
-    """A case that iterates the student's step ``steps`` times from each (start, lr) in ``runs``."""
+) -> Probe:
+    """A case that iterates the student's step ``steps`` times from each (start, lr) in
+    ``runs`` (in the worker) and compares the (steps + 1, 2) points with ``closed_form``."""
 
-    def run(student: Step) -> Outcome:
-        def step(x: float, y: float, lr: float) -> tuple[float, ...]:
-            return tuple(_call_step(student, name, x, y, lr).tolist())
+    def run(student: Step) -> list[list[list[float]]]:
+        def step(x: float, y: float, lr: float) -> list[float]:
+            return as_floats(student(x, y, lr), 2, _describe(name, x, y, lr))
 
+        return [_iterates(step, start, lr, steps).tolist() for start, lr in runs]
+
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for start, lr in runs:
+        for (start, lr), points in zip(runs, answers, strict=True):
             outcomes.append(
                 compare_runs(
-                    _iterates(step, start, lr, steps),
+                    torch.tensor(points, dtype=torch.float64),
                     closed_form(start, lr, steps),
                     partial(_mistaken_runs, mistakes, start, lr, steps),
                     what=f"{steps} steps of {name} from ({start[0]:.6g}, {start[1]:.6g}) at "
@@ -168,7 +174,7 @@ def _many_steps_case(
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
 def _mistaken_runs(
@@ -223,8 +229,6 @@ def _step_exercise(
 
 # ------------------------------------------------------------------ 01.3: the radius growth
 
-RadiusGrowth = Callable[[object], object]
-
 
 def _radii(points: Tensor) -> list[float]:
     return [math.hypot(x, y) for x, y in points.tolist()]
@@ -259,22 +263,22 @@ def _growth_mistakes(points: Tensor) -> dict[str, Tensor]:
     return {hint: torch.tensor(value, dtype=torch.float64) for hint, value in mistakes.items()}
 
 
-def _growth_case(
-    trajectories: Sequence[tuple[str, Tensor, Tensor | None]],
-) -> Callable[[RadiusGrowth], Outcome]:
+def _growth_case(trajectories: Sequence[tuple[str, Tensor, Tensor | None]]) -> Probe:
     """A case for ``radius_growth`` on each (description, points, closed form or None)."""
 
-    def run(student: RadiusGrowth) -> Outcome:
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for description, points, closed_form in trajectories:
+        for (description, points, closed_form), answer in zip(trajectories, answers, strict=True):
             what = f"radius_growth({description}, shape {tuple(points.shape)})"
-            got = as_array(student(points.clone().numpy()), (), what)
+            got = as_array(answer, (), what)
             expected = _growth_reference(points) if closed_form is None else closed_form
             mistakes = partial(_growth_mistakes, points)
             outcomes.append(compare_with_mistakes(got, expected, mistakes, what=what))
         return first_failure(outcomes)
 
-    return run
+    return Probe(
+        lambda student: [student(points.clone().numpy()) for _, points, _ in trajectories], judge
+    )
 
 
 def _simultaneous_runs(seed: int) -> list[tuple[str, Tensor, Tensor]]:

@@ -6,7 +6,9 @@ player's cost, where θ̄_t = (1/t) Σ_{i=1..t} θ_i is the mean of its values s
 current one included, kept online.  The references are computed here: the derivatives of
 V in closed form, the mean of every stored value (a naive loop) and, for consistency with
 the lesson's figures, a run of :func:`ganlab.games.simulate` made when this module loads,
-before any submitted code runs.
+before any submitted code runs.  Every case is a :class:`~ganlab.grading.probes.Probe`: the
+student's functions run (and are iterated) in the worker, the verdicts are computed by the
+grader.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ganlab.grading.compare import as_array, as_floats, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome
 from ganlab.grading.inputs import uniform
 from ganlab.grading.mistakes import compare_runs, compare_with_mistakes
+from ganlab.grading.probes import Probe
 
 Gradients = Callable[[float, float], tuple[float, float]]  # (x, y) -> (g_x, g_y)
 
@@ -97,20 +100,20 @@ def _mistaken_gradients(x: float, y: float) -> dict[str, Tensor]:
     return {h: torch.tensor(m(x, y), dtype=torch.float64) for h, m in GRADIENT_MISTAKES.items()}
 
 
-def _gradients_case(points: Sequence[tuple[float, float]]) -> Callable[[Gradients], Outcome]:
+def _gradients_case(points: Sequence[tuple[float, float]]) -> Probe:
     """A case for ``piecewise_cost_gradients`` at each (x, y), against the closed form."""
 
-    def run(student: Gradients) -> Outcome:
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for x, y in points:
+        for (x, y), answer in zip(points, answers, strict=True):
             what = f"piecewise_cost_gradients(x={x:.6g}, y={y:.6g}) = (g_x, g_y)"
-            got = torch.tensor(as_floats(student(x, y), 2, what), dtype=torch.float64)
+            got = torch.tensor(as_floats(answer, 2, what), dtype=torch.float64)
             expected = torch.tensor(PIECEWISE(x, y), dtype=torch.float64)
             mistakes = partial(_mistaken_gradients, x, y)
             outcomes.append(compare_with_mistakes(got, expected, mistakes, what=what))
         return first_failure(outcomes)
 
-    return run
+    return Probe(lambda student: [student(x, y) for x, y in points], judge)
 
 
 def _points(n: int, x_range: tuple[float, float], seed: int) -> list[tuple[float, float]]:
@@ -148,9 +151,13 @@ def _mistaken_means(mean: Tensor, value: Tensor, t: int) -> dict[str, Tensor]:
     return {hint: m(mean, value, t) for hint, m in MEAN_MISTAKES.items()}
 
 
+def _mean_what(mean: Tensor, value: Tensor, t: int) -> str:
+    return f"running_mean_update(mean={_format_point(mean)}, value={_format_point(value)}, t={t})"
+
+
 def _call_mean_update(student: MeanUpdate, mean: Tensor, value: Tensor, t: int) -> Tensor:
-    what = f"running_mean_update(mean={_format_point(mean)}, value={_format_point(value)}, t={t})"
-    return as_array(student(mean.clone().numpy(), value.clone().numpy(), t), (2,), what)
+    answer = student(mean.clone().numpy(), value.clone().numpy(), t)
+    return as_array(answer, (2,), _mean_what(mean, value, t))
 
 
 def _mean_stream(update: Callable[[Tensor, Tensor, int], Tensor], values: Tensor) -> Tensor:
@@ -167,44 +174,44 @@ def _naive_means(values: Tensor) -> Tensor:
     return torch.stack([values[:t].mean(dim=0) for t in range(1, len(values) + 1)])
 
 
-def _first_mean_case(seed: int) -> Callable[[MeanUpdate], Outcome]:
+def _first_mean_case(seed: int) -> Probe:
     """At t = 1 the new mean is the value, whatever ``mean`` holds."""
-    means, values = _vectors(3, seed), _vectors(3, seed + 2)
+    pairs = list(zip(_vectors(3, seed), _vectors(3, seed + 2), strict=True))
 
-    def run(student: MeanUpdate) -> Outcome:
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for mean, value in zip(means, values, strict=True):
-            got = _call_mean_update(student, mean, value, 1)
+        for (mean, value), answer in zip(pairs, answers, strict=True):
+            what = _mean_what(mean, value, 1)
             outcomes.append(
                 compare_with_mistakes(
-                    got,
+                    as_array(answer, (2,), what),
                     value,
                     partial(_mistaken_means, mean, value, 1),
-                    what=(
-                        f"running_mean_update(mean={_format_point(mean)}, "
-                        f"value={_format_point(value)}, t=1)"
-                    ),
+                    what=what,
                 )
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(
+        lambda student: [student(m.clone().numpy(), v.clone().numpy(), 1) for m, v in pairs],
+        judge,
+    )
 
 
-def _stream_case(seed: int, count: int) -> Callable[[MeanUpdate], Outcome]:
-    """``count`` updates against the mean of every value so far, stored."""
+def _stream_case(seed: int, count: int) -> Probe:
+    """``count`` updates (in the worker) against the mean of every value so far, stored."""
     values = _vectors(count, seed)
 
-    def run(student: MeanUpdate) -> Outcome:
+    def judge(means: Tensor) -> Outcome:
         return compare_runs(
-            _mean_stream(partial(_call_mean_update, student), values),
+            as_array(means, (count, 2), f"the running means of {count} values"),
             _naive_means(values),
             lambda: {h: _mean_stream(m, values) for h, m in MEAN_MISTAKES.items()},
             what=f"the running means of {count} values, updated from t = 1",
             row=lambda index: f"at t = {index + 1}",
         )
 
-    return run
+    return Probe(lambda student: _mean_stream(partial(_call_mean_update, student), values), judge)
 
 
 def _vectors(n: int, seed: int) -> Tensor:
@@ -288,8 +295,12 @@ def _call_ha_step(
     gradients: Gradients,
 ) -> Tensor:
     """The student's step as (4,) = (θ_{t+1}, θ̄_t); it gets NumPy copies of θ and the mean."""
-    what = _step_what(theta, mean, t, lr, weight, game)
     got = student(theta.clone().numpy(), mean.clone().numpy(), t, lr, weight, gradients)
+    return _as_ha_step(got, _step_what(theta, mean, t, lr, weight, game))
+
+
+def _as_ha_step(got: object, what: str) -> Tensor:
+    """A step's answer, a pair (θ_(t+1), θ̄_t), as (4,)."""
     if not isinstance(got, tuple | list) or len(got) != 2:
         raise CaseFailed(f"{what}: expected a pair (theta_next, mean), got {got!r:.60}")
     return torch.cat([as_array(part, (2,), what) for part in got])
@@ -307,17 +318,21 @@ def _mistaken_steps(gradients: Gradients, *state: Any) -> dict[str, Tensor]:
     return mistakes
 
 
-def _one_step_case(
-    states: Sequence[tuple], gradients: Gradients, game: str
-) -> Callable[[HAStep], Outcome]:
+def _one_step_case(states: Sequence[tuple], gradients: Gradients, game: str) -> Probe:
     """A case for one step from each (θ_t, θ̄_(t−1), t, lr, weight) in ``states``."""
 
-    def run(student: HAStep) -> Outcome:
+    def run(student: HAStep) -> list:
+        return [
+            student(theta.clone().numpy(), mean.clone().numpy(), t, lr, weight, gradients)
+            for theta, mean, t, lr, weight in states
+        ]
+
+    def judge(answers: list) -> Outcome:
         outcomes = []
-        for state in states:
+        for state, answer in zip(states, answers, strict=True):
             outcomes.append(
                 compare_with_mistakes(
-                    _call_ha_step(student, game, *state, gradients),
+                    _as_ha_step(answer, _step_what(*state, game)),
                     _ha_step(*state, gradients),
                     partial(_mistaken_steps, gradients, *state),
                     what=_step_what(*state, game),
@@ -325,7 +340,7 @@ def _one_step_case(
             )
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
 def _states(ts: Sequence[int], seed: int) -> list[tuple]:
@@ -378,23 +393,23 @@ def _run_case(
     weight: float,
     steps: int,
     expected: Callable[[], Tensor],
-) -> Callable[[HAStep], Outcome]:
-    """A case that runs the student's step ``steps`` times on the piecewise game; ``expected()``
-    gives the (steps, 4) rows (θ_(t+1), θ̄_t) of :func:`_rows`."""
+) -> Probe:
+    """A case that runs the student's step ``steps`` times on the piecewise game (in the
+    worker); ``expected()`` gives the (steps, 4) rows (θ_(t+1), θ̄_t) of :func:`_rows`."""
 
-    def run(student: HAStep) -> Outcome:
-        def rows(step: Callable[..., Tensor]) -> Tensor:
-            return _rows(step, start, lr, weight, PIECEWISE, steps)
+    def rows(step: Callable[..., Tensor]) -> Tensor:
+        return _rows(step, start, lr, weight, PIECEWISE, steps)
 
+    def judge(got: Tensor) -> Outcome:
         return compare_runs(
-            rows(partial(_call_ha_step, student, "piecewise game")),
+            as_array(got, (steps, 4), f"{steps} steps of historical_averaging_step"),
             expected(),
             partial(_mistaken_runs, rows),
             what=f"{steps} steps from ({start[0]:g}, {start[1]:g}) at lr={lr:g}, weight={weight:g}",
             row=lambda index: f"step t = {index + 1} gives (θ_(t+1), θ̄_t)",
         )
 
-    return run
+    return Probe(lambda student: rows(partial(_call_ha_step, student, "piecewise game")), judge)
 
 
 def _lesson_rows(start: tuple[float, float], steps: int) -> Tensor:
