@@ -50,7 +50,9 @@ class Case:
         run: ``run(student_object) -> Outcome``; it computes its own reference.  Derived
             from ``probe`` when that is given.
         probe: the case split in two (:class:`ganlab.grading.probes.Probe`): the student's
-            code runs in the sandboxed worker, the verdict is computed by the grader.
+            code runs in the sandboxed worker, the verdict is computed by the grader; or a
+            :class:`ganlab.grading.source.SourceRule`, judged by the grader on the
+            submission's code without running it.
     """
 
     name: str
@@ -62,10 +64,15 @@ class Case:
         if not self.points > 0:
             raise ValueError(f"case {self.name!r}: points must be > 0, got {self.points}")
         from ganlab.grading.probes import Probe, from_data, to_data
+        from ganlab.grading.source import SourceRule
 
-        if isinstance(self.run, Probe):  # Case(name, points, probe) reads naturally
+        if isinstance(self.run, Probe | SourceRule):  # Case(name, points, probe) reads naturally
             object.__setattr__(self, "probe", self.run)
-        if self.probe is not None:
+        if isinstance(self.probe, SourceRule):
+            rule = self.probe
+            # in a notebook: the cells run so far; the grader reads the submitted file's cells
+            object.__setattr__(self, "run", rule.judge_object)
+        elif self.probe is not None:
             probe = self.probe
             # in one process (a notebook's check()) through the same data the grader gets
             object.__setattr__(
@@ -206,7 +213,16 @@ def run_cases(exercise: Exercise, obj: object) -> ExerciseResult:
 
 
 def score_outcomes(exercise: Exercise, outcomes: list[Outcome]) -> ExerciseResult:
-    """The :class:`ExerciseResult` of one :class:`Outcome` per case, in order."""
+    """The :class:`ExerciseResult` of one :class:`Outcome` per case, in order.  A source rule
+    that waits for the values (:class:`~ganlab.grading.source.SourceRule`) passes only when
+    every other case does."""
+    from ganlab.grading.source import SourceRule
+
+    def gated(case: Case) -> bool:
+        return isinstance(case.probe, SourceRule) and case.probe.after_the_values
+
+    pairs = zip(exercise.cases, outcomes, strict=True)
+    values_right = all(getattr(o, "passed", False) for c, o in pairs if not gated(c))
     results = []
     for case, outcome in zip(exercise.cases, outcomes, strict=True):
         if not isinstance(outcome, Outcome):
@@ -214,6 +230,8 @@ def score_outcomes(exercise: Exercise, outcomes: list[Outcome]) -> ExerciseResul
                 f"case {case.name!r} of {exercise.id} returned {type(outcome).__name__}, "
                 "expected an Outcome (use ok() or fail())"
             )
+        if gated(case) and not values_right:
+            outcome = fail("this counts once the other cases pass")
         earned = case.points if outcome.passed else 0.0
         results.append(CaseResult(case.name, earned, case.points, outcome.passed, outcome.message))
     score = float(sum(r.points for r in results))

@@ -21,6 +21,7 @@ import ast
 import re
 from collections.abc import Sequence
 
+from ganlab.grading.source import parse_cell
 from ganlab.grading.submission import checked_ids
 
 # Modules every exercise notebook may use: they implement nothing that is graded.
@@ -40,15 +41,6 @@ def _allowed(module: str, names: Sequence[str], lessons: Sequence[str]) -> bool:
         return True
     given = set().union(*(GIVEN.get(lesson, set()) for lesson in lessons))
     return any(module == m or module.startswith(m + ".") for m in (*HELPERS, *given))
-
-
-def _parse(source: str) -> ast.Module | None:
-    # IPython magics and shell lines are not Python; they cannot import ganlab code anyway
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _cell_flags(tree: ast.Module, lessons: Sequence[str]) -> list[str]:
@@ -90,7 +82,7 @@ def delegation_flags(cells: Sequence[str], lessons: Sequence[str]) -> list[str]:
     pending: list[tuple[int, str]] = []
     for number, source in enumerate(cells, start=1):
         ids = checked_ids(source)
-        tree = _parse(source)
+        tree = parse_cell(source)
         if tree is not None:
             pending += [(number, flag) for flag in _cell_flags(tree, lessons)]
         if ids and pending:

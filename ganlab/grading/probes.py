@@ -18,7 +18,7 @@ trip, so a student sees exactly what the grader will decide.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +142,13 @@ def run_probes(exercise: object, obj: object) -> list[object]:
     """The worker's half: each case's probe data, or why there is none
     (``{"__failed__": message}``; ``{"__not_attempted__": true}`` stops at the first stub)."""
     from ganlab.grading.core import CaseFailed
+    from ganlab.grading.source import SourceRule
 
     out: list[object] = []
     for case in exercise.cases:
+        if isinstance(case.probe, SourceRule):
+            out.append(None)  # judged by the grader on the submission's source
+            continue
         try:
             out.append(to_data(case.probe.run(obj)))
         except NotImplementedError:
@@ -156,11 +160,14 @@ def run_probes(exercise: object, obj: object) -> list[object]:
     return out
 
 
-def judge_probes(exercise: object, probes: object) -> object:
+def judge_probes(exercise: object, probes: object, cells: Sequence[str] | None = None) -> object:
     """The grader's half: the :class:`~ganlab.grading.core.ExerciseResult` of the probe data
-    a worker sent (anything malformed fails its case, it never raises)."""
+    a worker sent (anything malformed fails its case, it never raises).  ``cells``, the
+    submission's code cells, are what its :class:`~ganlab.grading.source.SourceRule` cases
+    read."""
     from ganlab.grading.core import NOT_ATTEMPTED as NOT_ATTEMPTED_YET
     from ganlab.grading.core import CaseFailed, fail, result_without_cases, score_outcomes
+    from ganlab.grading.source import SourceRule, cells_before_check
 
     if isinstance(probes, list) and probes == [{NOT_ATTEMPTED: True}]:
         return result_without_cases(exercise, "not_attempted", NOT_ATTEMPTED_YET)
@@ -168,6 +175,13 @@ def judge_probes(exercise: object, probes: object) -> object:
         return result_without_cases(exercise, "error", "the worker sent malformed answers")
     outcomes = []
     for case, data in zip(exercise.cases, probes, strict=True):
+        if isinstance(case.probe, SourceRule):
+            if cells is None:
+                outcomes.append(fail("the grader was not given the submission's code"))
+            else:
+                before = cells_before_check(cells, exercise.id)
+                outcomes.append(case.probe.judge(before, exercise.target))
+            continue
         if isinstance(data, dict) and FAILED in data:
             outcomes.append(fail(str(data[FAILED])[:4000]))
             continue

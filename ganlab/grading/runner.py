@@ -1,10 +1,12 @@
-"""``ganlab grade``: grade submitted notebooks, each in its own worker process.
+"""``ganlab grade``: grade submitted notebooks, each in its own sandboxed worker process.
 
 The worker (:mod:`ganlab.grading.worker`) gets the notebook's code cells on stdin, runs with
 its output discarded in a temporary working folder removed afterwards, and sends one JSON
-line per graded exercise through a pipe.  This process enforces an overall deadline: a
-worker that outlives it is killed and its ungraded exercises are marked ``timeout``; one that
-dies early leaves them ``error``.
+line per exercise through a pipe: the data of the exercise's probes, never a verdict.  This
+process, which never runs submitted code, judges that data and the source rules
+(:func:`ganlab.grading.probes.judge_probes`), and enforces an overall deadline: a worker that
+outlives it is killed and its ungraded exercises are marked ``timeout``; one that dies early
+leaves them ``error``.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganlab.grading.core import STATUSES, Exercise, ExerciseResult, result_without_cases
+from ganlab.grading.core import Exercise, ExerciseResult, result_without_cases
 from ganlab.grading.delegation import delegation_flags
-from ganlab.grading.probes import is_probed, judge_probes
+from ganlab.grading.probes import judge_probes
 from ganlab.grading.sandbox import limited, require_bwrap, sandbox_env, sandboxed
 from ganlab.grading.submission import SubmissionError, code_cells, exercise_set
 
@@ -176,7 +178,7 @@ def _run_worker(
             finished = False
         _kill(worker)  # also what the notebook left running in the background
         code = worker.wait()
-    return _collect(lines, exercises, finished, code, deadline_s)
+    return _collect(lines, exercises, finished, code, deadline_s, cells)
 
 
 def _send(worker: subprocess.Popen, data: bytes) -> None:
@@ -221,36 +223,36 @@ def _kill(worker: subprocess.Popen) -> None:
 
 
 def _collect(
-    lines: list[bytes], exercises: Sequence[Exercise], finished: bool, code: int, deadline_s: float
+    lines: list[bytes],
+    exercises: Sequence[Exercise],
+    finished: bool,
+    code: int,
+    deadline_s: float,
+    cells: Sequence[str] = (),
 ) -> list[ExerciseResult]:
-    """One result per exercise: the worker's first valid line for it, else why none came."""
+    """One result per exercise: the worker's first valid line for it, else why none came;
+    probe data is judged here, source rules on ``cells``."""
     reported: dict[str, ExerciseResult] = {}
     by_id = {e.id: e for e in exercises}
     for line in lines:
         try:
             record = json.loads(line)
             exercise = by_id[record["id"]]
-            if is_probed(exercise) and "probes" in record:
+            if "probes" in record:
                 # judged here; of several records the best counts (each is judged on its
                 # data, so none can earn more than right answers do)
-                judged = judge_probes(exercise, record["probes"])
+                judged = judge_probes(exercise, record["probes"], cells)
                 best = reported.get(exercise.id)
                 if best is None or judged.score > best.score:
                     reported[exercise.id] = judged
                 continue
-            status, score = record["status"], float(record["score"])
+            status = record["status"]
         except (ValueError, KeyError, TypeError, RecursionError):
             continue  # not a worker's line; the notebook may have written to the pipe
-        if is_probed(exercise):
-            if status not in ("error", "timeout"):
-                continue  # a verdict for an exercise the grader judges itself: forged
-            score = 0.0
-        if exercise.id not in reported and status in STATUSES:
-            score = min(max(score, 0.0), exercise.max_score)
+        # The worker may only say why it could not send data; a verdict from it is forged.
+        if exercise.id not in reported and status in ("error", "timeout"):
             message = str(record.get("message", ""))
-            reported[exercise.id] = ExerciseResult(
-                exercise.id, exercise.title, status, score, exercise.max_score, message
-            )
+            reported[exercise.id] = result_without_cases(exercise, status, message)
     if finished:
         status, why = "error", f"the notebook's process ended (exit code {code}) before grading it"
     else:

@@ -1,15 +1,17 @@
-"""The process that grades one submission; :mod:`ganlab.grading.runner` starts it.
+"""The process that runs one submission; :mod:`ganlab.grading.runner` starts it, sandboxed.
 
 It reads the notebook's code cells as a JSON list on stdin, runs with its output discarded in
 a fresh working folder, and reports one JSON object a line on the file descriptor ``--fd``,
-each as soon as its exercise is graded, so that what was graded before a crash or a kill
+each as soon as its exercise is probed, so that what was sent before a crash or a kill
 survives.
 
 The notebook's code cells run in order in an IPython shell, except the check cells: in their
-place the worker grades the exercise's object with grading code captured before any student
-code ran.  A notebook that redefines ``check`` therefore changes nothing; one that replaces
-the grading functions (or the torch and NumPy functions the cases use) is caught by comparing
-them with a snapshot, and from then on its exercises score 0.
+place the worker calls the exercise's probes (:func:`ganlab.grading.probes.run_probes`) on the
+notebook's object, with code captured before any student code ran, and sends the data they
+return.  It never sends a verdict: the grader judges the data, and accepts from here only an
+"error" or "timeout" (why no data came).  A notebook that replaces the grading functions (or
+the torch and NumPy functions the probes use) is caught by comparing them with a snapshot, and
+from then on its exercises score 0.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ganlab.grading.core import Exercise, ExerciseResult, result_without_cases, run_cases
+from ganlab.grading.core import Exercise, ExerciseResult, result_without_cases
 from ganlab.grading.guard import Fingerprint, GradingTimeout, TimeLimit, grading_namespaces
 from ganlab.grading.lessons import get_exercise
-from ganlab.grading.probes import is_probed, run_probes
+from ganlab.grading.probes import run_probes
 from ganlab.grading.submission import checked_ids
 
 _MISSING = object()
@@ -73,7 +75,7 @@ class Session:
         self.pending = {exercise.id: exercise for exercise in exercises}
         self.limit = TimeLimit(seconds)
         self.emit = emit
-        self.grade = run_cases  # captured before any student code runs
+        self.probe = _probe_record  # captured before any student code runs
         self.shell = _quiet_shell()
         self.fingerprint = Fingerprint(grading_namespaces(exercises))
         self.tampered: list[str] = []
@@ -123,11 +125,9 @@ class Session:
                 [f"the notebook defines no {exercise.target}", *self.segment.errors]
             )
             return result_without_cases(exercise, "error", message)
-        grade = self.grade
-        if is_probed(exercise):  # only data goes back; the grader judges it
-            grade = lambda exercise, obj: {"id": exercise.id, "probes": run_probes(exercise, obj)}  # noqa: E731
+        probe = self.probe  # only data goes back; the grader judges it
         try:
-            result, timed_out = self.limit.run(lambda: grade(exercise, obj))
+            result, timed_out = self.limit.run(lambda: probe(exercise, obj))
         except BaseException as err:  # e.g. a KeyboardInterrupt raised by the student's code
             message = f"grading stopped on {type(err).__name__}: {err}"
             return result_without_cases(exercise, "error", message)
@@ -144,6 +144,11 @@ class Session:
     def _tamper_message(self) -> str:
         names = ", ".join(self.tampered[:3]) + (", ..." if len(self.tampered) > 3 else "")
         return f"the grading machinery was modified ({names}): this and later exercises score 0"
+
+
+def _probe_record(exercise: Exercise, obj: object) -> dict:
+    """What the grader judges: the exercise's probe data for ``obj``."""
+    return {"id": exercise.id, "probes": run_probes(exercise, obj)}
 
 
 def _emitter(fd: int) -> Callable[[ExerciseResult], None]:

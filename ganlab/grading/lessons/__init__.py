@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ganlab.grading.core import Exercise, exercise_sort_key
+from ganlab.grading.probes import is_probed
 
 _LESSON_MODULE = re.compile(r"l(\d{2})")
 
@@ -25,7 +26,8 @@ def registry() -> Mapping[str, Exercise]:
     """Every exercise of every lesson module, by id, in lesson and exercise order.
 
     Raises:
-        ValueError: if a lesson module's exercises are malformed (wrong lesson, duplicate id).
+        ValueError: if a lesson module's exercises are malformed (wrong lesson, duplicate id,
+            a case the grader cannot judge itself: not a probe or a source rule).
     """
     found: dict[str, Exercise] = {}
     for module_info in pkgutil.iter_modules(__path__):
@@ -41,6 +43,10 @@ def registry() -> Mapping[str, Exercise]:
                 raise ValueError(
                     f"{module.__name__}.EXERCISES holds {exercise!r:.60}; expected Exercise "
                     f"objects with ids '{match.group(1)}.k'"
+                )
+            if not is_probed(exercise):  # the grader judges; the submission only answers
+                raise ValueError(
+                    f"exercise {exercise.id}: every case must be a Probe or a SourceRule"
                 )
             if exercise.id in found:
                 raise ValueError(f"exercise {exercise.id} is defined twice")

@@ -6,12 +6,13 @@ layer and of :class:`ganlab.tricks.MinibatchDiscrimination`; the layer returns
 [f(x_i), o(x_i)].  The references are computed here, independently of :mod:`ganlab.tricks`:
 a loop over the examples i in float64, and autograd through it for the gradients.
 
-Exercise 04.2 asks for o without a Python loop over the examples.  Timing cannot tell a loop
-from broadcasting on a busy machine (and a loop over i alone is fast at N = 300), so the case
-counts torch calls (functions, tensor methods, operators) with a ``TorchFunctionMode`` at
-N = 300: broadcasting makes a few dozen whatever N, a loop at least one per example, and it
-is stopped at the limit, so even a double loop fails at once.  The answer must also carry a
-gradient, which rules out computing it out of the count's sight, in NumPy or Python floats.
+Exercise 04.2 asks for o without a Python loop.  A count of operations made where the
+student's code runs would be a number that code could forge, so the rule is read from the
+source instead (:func:`ganlab.grading.source.no_python_loops`): the function, and the
+notebook's functions it calls, hold no loop, comprehension or recursion.  It counts once the
+values are right.  The answer at N = 300 must also carry a gradient, so that D can be trained
+through it.  Every case is a :class:`~ganlab.grading.probes.Probe` or a source rule: the
+student's code runs in the worker, the references and verdicts are computed by the grader.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from functools import partial
 
 import torch
 from torch import Tensor
-from torch.overrides import TorchFunctionMode
 
 from ganlab.grading.compare import as_tensor, compare_tensor, first_failure
 from ganlab.grading.core import Case, Exercise, Outcome, fail
-from ganlab.grading.mistakes import compare_with_mistakes
+from ganlab.grading.mistakes import answer_case, compare_with_mistakes
+from ganlab.grading.probes import Probe
+from ganlab.grading.source import no_python_loops
 
 Features = Callable[[Tensor], Tensor]  # m (N, B, C) -> o (N, B)
 LARGE_N = 300  # the batch of 04.2's vectorisation case
-OPERATION_LIMIT = LARGE_N  # torch calls allowed there: fewer than one per example
 
 
 def _normal(shape: tuple[int, ...], seed: int, scale: float = 1.0) -> Tensor:
@@ -99,23 +100,19 @@ def _value_case(
     reference: Callable[..., Tensor],
     mistakes: Callable[..., dict[str, Tensor]],
     *inputs: dict[str, Tensor],
-) -> Callable[[Callable[..., Tensor]], Outcome]:
-    """A case comparing the student's result on each input (name -> tensor) with ``reference``."""
-
-    def run(student: Callable[..., Tensor]) -> Outcome:
-        outcomes = []
-        for arguments in inputs:
-            what = _signature(name, arguments)
-            got = as_tensor(student(*(x.clone() for x in arguments.values())), what)
-            expected = reference(*(x.double() for x in arguments.values()))
-            wrong = partial(mistakes, *arguments.values())
-            outcomes.append(compare_with_mistakes(got, expected, wrong, what=what))
-        return first_failure(outcomes)
-
-    return run
+) -> Probe:
+    """A case comparing the student's result on each input (name -> tensor) with ``reference``
+    (computed in float64)."""
+    names = list(inputs[0])
+    return answer_case(
+        lambda *args: _signature(name, dict(zip(names, args, strict=True))),
+        [tuple(arguments.values()) for arguments in inputs],
+        lambda *args: reference(*(x.double() for x in args)),
+        mistakes,
+    )
 
 
-def _features_case(name: str, *inputs: Tensor) -> Callable[[Features], Outcome]:
+def _features_case(name: str, *inputs: Tensor) -> Probe:
     return _value_case(name, _reference, _mistakes, *({"m": m} for m in inputs))
 
 
@@ -140,78 +137,57 @@ def _features_cases(name: str, points: int, seed: int) -> tuple[Case, ...]:
     )
 
 
-def _gradient_case(
-    name: str, reference: Callable[..., Tensor], **inputs: Tensor
-) -> Callable[[Callable[..., Tensor]], Outcome]:
-    """A case comparing the gradients of Σ w ⊙ result (random weights w) with respect to each
-    input, by autograd through the student's function and through the reference."""
+def _gradient_case(name: str, reference: Callable[..., Tensor], **inputs: Tensor) -> Probe:
+    """A case comparing the gradients of Σ w ⊙ result (random weights w, drawn from a fixed
+    seed for the result's shape) with respect to each input: autograd through the student's
+    function in the worker, through the reference here."""
+    what = _signature(name, inputs)
 
-    def run(student: Callable[..., Tensor]) -> Outcome:
-        what = _signature(name, inputs)
+    def weights(shape: torch.Size) -> Tensor:
+        return torch.randn(shape, generator=torch.Generator().manual_seed(0))
+
+    def run(student: Callable[..., Tensor]) -> dict:
         leaves = [x.clone().requires_grad_() for x in inputs.values()]
         result = student(*leaves)
-        as_tensor(result, what)
+        as_tensor(result, what)  # a floating tensor, or the case fails here
         if not result.requires_grad:
+            return {"result": result}
+        got = torch.autograd.grad((result * weights(result.shape)).sum(), leaves, allow_unused=True)
+        return {"result": result, "gradients": list(got)}
+
+    def judge(data: dict) -> Outcome:
+        result = as_tensor(data["result"], what)
+        if "gradients" not in data:
             return fail(f"{what}: the result has no gradient; compute it with torch operations")
         references = [x.double().requires_grad_() for x in inputs.values()]
         expected = reference(*references)
         if result.shape != expected.shape:
             return compare_tensor(result, expected, what=what)
-        weights = torch.randn(expected.shape, generator=torch.Generator().manual_seed(0))
-        expected = torch.autograd.grad((expected * weights.double()).sum(), references)
-        got = torch.autograd.grad((result * weights).sum(), leaves, allow_unused=True)
+        expected = torch.autograd.grad((expected * weights(expected.shape)).sum(), references)
         outcomes = []
-        for label, gradient, reference_gradient in zip(inputs, got, expected, strict=True):
+        for label, gradient, reference_gradient in zip(
+            inputs, data["gradients"], expected, strict=True
+        ):
             if gradient is None:
                 return fail(f"{what}: the result does not depend on {label}")
             what_gradient = f"d (w · result) / d {label}"
             outcomes.append(compare_tensor(gradient, reference_gradient, what=what_gradient))
         return first_failure(outcomes)
 
-    return run
+    return Probe(run, judge)
 
 
-class _TooManyOperations(Exception):
-    """Raised into the student's code to stop it at :data:`OPERATION_LIMIT` torch calls."""
+def _vectorised_case(name: str, m: Tensor) -> Probe:
+    """A case for a large batch: the values, and a gradient to train D through."""
+    what = _signature(name, {"m": m})
 
+    def run(student: Features) -> dict:
+        o = student(m.clone().requires_grad_())
+        return {"o": as_tensor(o, what), "has_grad": o.requires_grad}
 
-class _OperationCount(TorchFunctionMode):
-    """Counts the torch calls made while it is active, and stops the code past ``limit``."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-        self.count = 0
-
-    def __torch_function__(
-        self, func: Callable, types: object, args: tuple = (), kwargs: dict | None = None
-    ) -> object:
-        self.count += 1
-        if self.count > self.limit:
-            raise _TooManyOperations
-        return func(*args, **(kwargs or {}))
-
-
-def _vectorised_case(name: str, m: Tensor) -> Callable[[Features], Outcome]:
-    """A case for a large batch: the values, a gradient, and fewer torch calls than examples."""
-
-    def run(student: Features) -> Outcome:
-        what = _signature(name, {"m": m})
-        leaf = m.clone().requires_grad_()
-        counter = _OperationCount(OPERATION_LIMIT)
-        try:
-            with counter:
-                o = student(leaf)
-        except _TooManyOperations:  # the count says so below, also if the student caught it
-            pass
-        if counter.count > OPERATION_LIMIT:
-            return fail(
-                f"{what} made more than {OPERATION_LIMIT} torch operations, more than one per "
-                "example: is there a Python loop over the examples? Compute all pairs at once "
-                "by broadcasting m[:, None] (N, 1, B, C) against m[None] (1, N, B, C)"
-            )
-        got = as_tensor(o, what)
-        if not o.requires_grad:
+    def judge(data: dict) -> Outcome:
+        got = as_tensor(data["o"], what)
+        if not data["has_grad"]:
             return fail(
                 f"{what}: o has no gradient; compute it with torch operations on m (not in "
                 "NumPy or Python floats), so that D can be trained through it"
@@ -219,7 +195,14 @@ def _vectorised_case(name: str, m: Tensor) -> Callable[[Features], Outcome]:
         expected = _reference(m.double())
         return compare_with_mistakes(got, expected, partial(_mistakes, m), what=what)
 
-    return run
+    return Probe(run, judge)
+
+
+NO_LOOP = no_python_loops(
+    "minibatch_features",
+    "Compute all pairs at once by broadcasting: m[:, None] (N, 1, B, C) against m[None] "
+    "(1, N, B, C) gives every M_i − M_j",
+)
 
 
 # ------------------------------------------------------------------------- 04.3: the layer
@@ -282,9 +265,12 @@ EXERCISES = (
                 _gradient_case("minibatch_features", _reference, m=_m(5, 3, 2, 420)),
             ),
             Case(
-                f"a batch of N = {LARGE_N}, without a Python loop over the examples",
-                2,
+                f"a batch of N = {LARGE_N}: values, and a gradient",
+                1,
                 _vectorised_case("minibatch_features", _m(LARGE_N, 4, 3, 421)),
+            ),
+            Case(
+                "no Python loop (read from your code; counts once the values are right)", 1, NO_LOOP
             ),
         ),
     ),
