@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ganlab.grading.core import ExerciseResult, result_without_cases, run_cases
 from ganlab.grading.lessons import get_exercise, lesson_exercises
+from ganlab.grading.questions import Question, lesson_questions
 
 # The latest result of each exercise checked in this interpreter, for score().
 _checked: dict[str, ExerciseResult] = {}
@@ -45,6 +46,7 @@ class LessonScore:
 
     lesson: str
     results: tuple[ExerciseResult, ...]
+    questions: tuple[Question, ...] = ()
 
     @property
     def score(self) -> float:
@@ -62,6 +64,8 @@ class LessonScore:
         for r in self.results:
             status = r.status.replace("_", " ")
             lines.append(f"  {r.id} {r.title:<52} {r.score:>4g} / {r.max_score:<4g} {status}")
+        for q in self.questions:
+            lines.append(f"  {q.id} {q.title:<52} written: your instructor reads it")
         return "\n".join(lines)
 
     __repr__ = report
@@ -83,4 +87,4 @@ def score(lesson: str) -> LessonScore:
         _checked.get(e.id) or result_without_cases(e, "not_attempted", not_checked)
         for e in exercises
     )
-    return LessonScore(lesson, results)
+    return LessonScore(lesson, results, lesson_questions(lesson))

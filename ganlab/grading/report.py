@@ -38,6 +38,12 @@ def csv_cell(value: object) -> object:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def question_columns(reports: Sequence[NotebookReport]) -> list[str]:
+    """Every written question asked in any report, in order."""
+    ids = {q for report in reports for q in report.answers}
+    return sorted(ids, key=lambda q: (q.split(".")[0], int(q.split(".Q")[1])))
+
+
 def exercise_columns(reports: Sequence[NotebookReport]) -> list[str]:
     """Every exercise id graded in any report, in order."""
     ids = {e.id for report in reports for e in report.exercises}
@@ -76,6 +82,11 @@ def details(report: NotebookReport) -> str:
         message = _message_lines(printable(e.summary())) if e.status != "passed" else []
         lines.append((line + (message[0] if message else "")).rstrip())
         lines.extend(" " * len(line) + more for more in message[1:])
+    for question, text in report.answers.items():
+        words = len(text.split())
+        shown = _cut(printable(" ".join(text.split()))) if text else ""
+        what = f"written answer, {words} words: {shown}" if text else "written answer: none"
+        lines.append(f"  {question} {what}")
     lines += [f"  FLAG for review (no points taken): {printable(flag)}" for flag in report.flags]
     return "\n".join(lines)
 
@@ -103,21 +114,24 @@ def write_json(reports: Sequence[NotebookReport], path: str | os.PathLike) -> No
 
 def write_csv(reports: Sequence[NotebookReport], path: str | os.PathLike) -> None:
     """One row a notebook: ``status`` (graded / not graded), each exercise's points and
-    status (passed, failed, not_attempted, error, timeout), score, max_score, any error and
-    the flags for review (:mod:`ganlab.grading.delegation`);
+    status (passed, failed, not_attempted, error, timeout), score, max_score, any error, the
+    flags for review (:mod:`ganlab.grading.delegation`) and each written answer
+    (:mod:`ganlab.grading.questions`);
     text fields are :func:`csv_cell` s.  Written atomically."""
     columns = exercise_columns(reports)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     status_columns = [f"{c} status" for c in columns]
     header = ["notebook", "status", *columns, *status_columns, "score", "max_score", "error"]
-    writer.writerow([*header, "flags"])
+    questions = question_columns(reports)
+    writer.writerow([*header, "flags", *(f"{q} answer" for q in questions)])
     for report in reports:
         points = {e.id: e.score for e in report.exercises}
         statuses = {e.id: e.status for e in report.exercises}
         row = [report.notebook, "not graded" if report.error else "graded"]
         row += [points.get(c, "") for c in columns] + [statuses.get(c, "") for c in columns]
         row += [report.score, report.max_score, report.error, "; ".join(report.flags)]
+        row += [report.answers.get(q, "") for q in questions]
         writer.writerow([csv_cell(value) for value in row])
     with atomic_write(path, "w") as file:
         file.write(buffer.getvalue())

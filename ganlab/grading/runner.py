@@ -30,6 +30,7 @@ from typing import Any
 from ganlab.grading.core import Exercise, ExerciseResult, result_without_cases
 from ganlab.grading.delegation import delegation_flags
 from ganlab.grading.probes import judge_probes
+from ganlab.grading.questions import lesson_questions, written_answers
 from ganlab.grading.sandbox import limited, require_bwrap, sandbox_env, sandboxed
 from ganlab.grading.submission import SubmissionError, code_cells, exercise_set
 
@@ -49,6 +50,7 @@ class NotebookReport:
     exercises: list[ExerciseResult] = field(default_factory=list)
     error: str = ""
     flags: list[str] = field(default_factory=list)  # for review: see grading.delegation
+    answers: dict[str, str] = field(default_factory=dict)  # see grading.questions
 
     @property
     def score(self) -> float:
@@ -69,6 +71,8 @@ class NotebookReport:
             out["error"] = self.error
         if self.flags:
             out["flags"] = list(self.flags)
+        if self.answers:
+            out["answers"] = dict(self.answers)
         return out
 
 
@@ -101,7 +105,10 @@ def grade_notebook(
     except Exception as err:  # a file no check foresaw: it is reported, the others graded
         report.error = f"could not be read: {type(err).__name__}: {err}"
         return report
-    report.flags = delegation_flags(cells, sorted({e.lesson for e in exercises}))
+    lessons = sorted({e.lesson for e in exercises})
+    report.flags = delegation_flags(cells, lessons)
+    questions = [q for lesson in lessons for q in lesson_questions(lesson)]
+    report.answers = written_answers(path, questions)
     deadline = deadline_seconds(len(exercises), timeout)
     report.exercises = _run_worker(cells, exercises, timeout, deadline, sandbox)
     return report

@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Mapping
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 
 from ganlab.grading.core import Exercise, exercise_sort_key
 from ganlab.grading.probes import is_probed
@@ -53,6 +53,15 @@ def registry() -> Mapping[str, Exercise]:
             found[exercise.id] = exercise
     ordered = sorted(found.items(), key=lambda item: exercise_sort_key(item[0]))
     return MappingProxyType(dict(ordered))
+
+
+def lesson_module(lesson: str) -> ModuleType | None:
+    """The module of lesson ``lesson`` (``"03"`` -> ``l03``), or None if there is none."""
+    if not re.fullmatch(r"\d{2}", str(lesson)):
+        return None
+    names = {info.name for info in pkgutil.iter_modules(__path__)}
+    name = f"l{lesson}"
+    return importlib.import_module(f"{__name__}.{name}") if name in names else None
 
 
 def get_exercise(exercise_id: str) -> Exercise:
