@@ -25,13 +25,21 @@ from ganlab.grading.source import parse_cell
 from ganlab.grading.submission import checked_ids
 
 # Modules every exercise notebook may use: they implement nothing that is graded.
-HELPERS = ("ganlab.data", "ganlab.config", "ganlab.plotting", "ganlab.progress")
+HELPERS = (
+    "ganlab.data",
+    "ganlab.config",
+    "ganlab.plotting",
+    "ganlab.progress",
+    "ganlab.recipes",  # the course's baseline GAN, for the experiments
+)
 # The grader's own entry points a notebook is given.
 GRADING_NAMES = {"check", "score"}
 # What a lesson's exercise notebook itself imports (its given code), by lesson.
 GIVEN = {
     "01": {"ganlab.games", "ganlab.games.plots"},
     "02": {"ganlab.games", "ganlab.games.plots"},
+    # after lesson 03, where the paired interval is an exercise, the experiments may use it
+    **{lesson: {"ganlab.stats"} for lesson in ("04", "05", "06", "09")},
 }
 SOLUTIONS = re.compile(r"(^|[/\\])solutions([/\\]|$)|\d{2}_\w+\.ipynb$")
 
