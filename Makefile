@@ -10,17 +10,27 @@ NOTEBOOK_DIRS := notebooks solutions exercises
 
 setup: $(STAMP)
 
+# pip shows what it downloads (with progress bars) and installs; the lines around say why.
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[course]'
+	@test -x $(PY) || { echo "ganlab setup: creating the virtual environment $(VENV) ..."; \
+		$(PYTHON) -m venv $(VENV); }
+	@echo "ganlab setup: updating pip in $(VENV) ..."
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "ganlab setup: installing ganlab, PyTorch and the course's packages (JupyterLab,"
+	@echo "  pytest, ruff, ...) into $(VENV): about 6 GB on Linux, most of it PyTorch's CUDA"
+	@echo "  libraries; 1-3 minutes on a fast connection, longer on a slow one. Nothing is"
+	@echo "  downloaded again when it is already installed."
+	$(PY) -m pip install --progress-bar on -e '.[course]'
 	@touch $@
+	@echo "ganlab setup: done. \`make lab\` starts JupyterLab, \`make test\` runs the tests."
 
 # Jupyter refuses to run as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+# JupyterLab's file browser hides these: its defaults, and pip's ganlab.egg-info.
+LAB_HIDE := --ContentsManager.hide_globs="['__pycache__', '*.pyc', '*.pyo', '.DS_Store', '*~', '*.egg-info']"
 
 lab: setup
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_HIDE) $(LAB_ARGS)
 
 test: setup lint unit nbval
 
@@ -43,7 +53,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 notebooks: setup
-	GANLAB_PROFILE=full $(VENV)/bin/ganlab execute notebooks/*.ipynb
+	$(VENV)/bin/ganlab execute --profile full notebooks/*.ipynb
 
 exercises: setup
 	$(VENV)/bin/ganlab exercises

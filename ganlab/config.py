@@ -21,15 +21,23 @@ DEVICE_ENV = "GANLAB_DEVICE"
 PROFILES = ("full", "quick")
 
 
+class UsageError(ValueError):
+    """A setting the user chose (an option, an environment variable) is invalid.
+
+    The message says what is allowed; ``ganlab``'s command line prints it as one line,
+    without a traceback, and exits with status 2.
+    """
+
+
 def profile_name() -> str:
     """The active profile: ``$GANLAB_PROFILE`` if set, else ``"full"``.
 
     Raises:
-        ValueError: if the variable holds anything but ``full`` or ``quick``.
+        UsageError: (a ValueError) if the variable holds anything but ``full`` or ``quick``.
     """
     name = os.environ.get(PROFILE_ENV, "full").strip().lower() or "full"
     if name not in PROFILES:
-        raise ValueError(
+        raise UsageError(
             f"{PROFILE_ENV}={os.environ[PROFILE_ENV]!r} is not a profile; "
             f"valid profiles are {', '.join(PROFILES)} (unset means full)."
         )

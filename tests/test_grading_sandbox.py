@@ -91,7 +91,7 @@ def test_without_bwrap_grading_refuses_and_says_how_to_install(monkeypatch, caps
 @pytest.mark.parametrize("value", ["nan", "inf", "0", "-3"])
 def test_a_timeout_must_be_finite_and_positive(value, capsys):
     assert cli_main(["grade", str(SOLUTION), "--timeout", value, "--no-sandbox"]) == 2
-    assert "timeout must be finite and > 0" in capsys.readouterr().err
+    assert "--timeout: must be finite and > 0" in capsys.readouterr().err
 
 
 @needs_bwrap

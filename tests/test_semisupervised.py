@@ -360,7 +360,7 @@ def test_ssl_commands_are_registered():
         "offline",
     )
     args = parser.parse_args(["bench", "ssl", "--quick", "--seeds", "2", "--arms", "b,c"])
-    assert args.quick and args.seeds == 2 and args.arms == "b,c"
+    assert args.profile == "quick" and args.seeds == 2 and [a.key for a in args.arms] == ["b", "c"]
 
 
 def test_confusion_matrix_equals_a_naive_count():
@@ -617,7 +617,7 @@ def test_a_truncated_checkpoint_says_what_to_do(tmp_path, capsys):
     capsys.readouterr()
     assert main([*args, "--epochs", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("ganlab ssl: cannot resume from") and "delete it" in err
+    assert err.startswith("ganlab ssl: error: cannot resume from") and "delete it" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 

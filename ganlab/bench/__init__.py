@@ -21,7 +21,13 @@ BENCHMARKS = {
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ganlab bench NAME ...`` with one sub-subcommand per benchmark."""
-    parser = subparsers.add_parser("bench", help="run a benchmark and print its table")
+    parser = subparsers.add_parser(
+        "bench",
+        help="run a benchmark and print its table",
+        description="Run one benchmark and print its table (timings are printed, never "
+        "asserted). `ganlab bench BENCHMARK --help` says what each measures, how long it "
+        "takes and what it writes.",
+    )
     inner = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
     for module in BENCHMARKS.values():
         module.add_cli(inner)

@@ -16,6 +16,7 @@ import time
 import torch
 from torch import Tensor
 
+from ganlab import cliargs
 from ganlab.bench.device import available_devices, synchronize
 from ganlab.tricks import MinibatchDiscrimination
 
@@ -69,10 +70,57 @@ def _main(args: argparse.Namespace) -> int:
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ganlab bench minibatch``."""
-    parser = subparsers.add_parser("minibatch", help="minibatch discrimination vs naive")
-    parser.add_argument("-n", type=int, nargs="+", default=[100, 500], help="batch sizes")
-    parser.add_argument("-a", type=int, default=250)
-    parser.add_argument("-b", type=int, default=100)
-    parser.add_argument("-c", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser = subparsers.add_parser(
+        "minibatch",
+        help="minibatch discrimination vs naive broadcasting: milliseconds per step",
+        description="Time forward + backward of ganlab's minibatch-discrimination layer "
+        "against naive broadcasting (which builds the N x N x B x C difference tensor) for each "
+        "batch size N on every available device, and print milliseconds and the speed-up. "
+        "Writes nothing; seconds with the defaults (naive broadcasting needs O(N^2 B C) "
+        "memory, so large N is slow).",
+    )
+    parser.add_argument(
+        "-n",
+        "--batch-sizes",
+        dest="n",
+        type=cliargs.positive_int,
+        nargs="+",
+        default=[100, 500],
+        metavar="N",
+        help="batch sizes N (default 100 500)",
+    )
+    parser.add_argument(
+        "-a",
+        "--in-features",
+        dest="a",
+        type=cliargs.positive_int,
+        default=250,
+        metavar="A",
+        help="A, the layer's input features (default 250, the official MNIST discriminator's "
+        "last hidden layer)",
+    )
+    parser.add_argument(
+        "-b",
+        "--kernels",
+        dest="b",
+        type=cliargs.positive_int,
+        default=100,
+        metavar="B",
+        help="B, the number of kernels (default 100, as the official scripts)",
+    )
+    parser.add_argument(
+        "-c",
+        "--kernel-dim",
+        dest="c",
+        type=cliargs.positive_int,
+        default=5,
+        metavar="C",
+        help="C, the dimension of each kernel (default 5, as the official scripts)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=cliargs.positive_int,
+        default=5,
+        help="timed calls per measurement, of which the median is shown (default 5)",
+    )
     parser.set_defaults(func=_main)

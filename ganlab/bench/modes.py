@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
 
+from ganlab import cliargs
 from ganlab.config import sizes
 from ganlab.data import Mixture2D, grid_mixture, ring_mixture
 from ganlab.nets import MLPDiscriminator
@@ -163,16 +164,8 @@ def _save(results: dict[str, list[SeedResult]], out: Path, meta: dict) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    profile = "quick" if args.quick else None
-    datasets = tuple(args.datasets.split(","))
-    chosen = tuple(args.methods.split(",")) if args.methods else None
-    unknown = [d for d in datasets if d not in DATASETS] + [
-        m for m in chosen or () if m not in methods()
-    ]
-    if unknown:
-        print(f"unknown data set or method: {', '.join(unknown)}")
-        return 2
-    results = run(profile, args.seeds, args.device, datasets, chosen)
+    profile = None  # --profile, else $GANLAB_PROFILE
+    results = run(profile, args.seeds, args.device, args.datasets, args.methods)
     for name, rs in results.items():
         print(f"\n{DATASET_TITLES[name]}")
         print(coverage_table(rs))
@@ -201,17 +194,43 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "modes",
         help="mode collapse: vanilla vs feature matching vs minibatch discrimination",
-        description=__doc__.splitlines()[0],
+        description="Train vanilla GAN, feature matching and minibatch discrimination on the "
+        f"ring of 8 and the grid of 25 Gaussians ({COURSE_STEPS} steps, 5 seeds, the same "
+        "seeds for every method; quick profile: 40 steps, 1 seed) and print modes covered and "
+        "% high-quality samples per method, and each trick against vanilla seed by seed. "
+        "With --out it writes <data set>.json, <data set>.npz and modes.png there. The full "
+        "profile trains 30 GANs: tens of minutes on CPU (quick: seconds).",
     )
-    parser.add_argument("--quick", action="store_true", help="the quick profile's sizes")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    parser.add_argument("--datasets", default="ring,grid", help="ring, grid or ring,grid")
+    cliargs.add_profile_option(parser, quick_alias=True)
+    parser.add_argument(
+        "--seeds",
+        type=cliargs.positive_int,
+        default=None,
+        help="number of seeds, 0 to N-1 (default: the profile's, 5 or 1)",
+    )
+    parser.add_argument(
+        "--datasets",
+        type=cliargs.comma_list(DATASETS),
+        default=tuple(DATASETS),
+        help="ring, grid or ring,grid (default: both)",
+    )
     parser.add_argument(
         "--methods",
+        type=cliargs.comma_list(methods()),
         default=None,
         help="comma-separated among 'vanilla', 'feature matching', 'minibatch discrimination' "
         "(default: all three)",
     )
-    parser.add_argument("--out", default=None, help="folder for the results and modes.png")
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best)")
+    parser.add_argument(
+        "--out",
+        type=cliargs.output_dir,
+        default=None,
+        help="folder for the results and modes.png (created if missing)",
+    )
+    parser.add_argument(
+        "--device",
+        type=cliargs.device,
+        default=None,
+        help="cpu, cuda, cuda:N or mps (default: $GANLAB_DEVICE, else the best available)",
+    )
     parser.set_defaults(func=_main)

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from ganlab import cliargs
 from ganlab.grading.runner import DEFAULT_TIMEOUT_S
 
 
@@ -15,8 +16,6 @@ def _run_grade(args: argparse.Namespace) -> int:
     from ganlab.grading.sandbox import SandboxUnavailable
 
     try:
-        for option, path in (("--json", args.json), ("--csv", args.csv)):
-            _check_output(option, path)
         reports = grade_paths(
             args.paths, timeout=args.timeout, jobs=args.jobs, sandbox=not args.no_sandbox
         )
@@ -42,17 +41,6 @@ def _run_grade(args: argparse.Namespace) -> int:
     return 1 if not_graded else 0
 
 
-def _check_output(option: str, path: str | None) -> None:
-    """Refuse, before any grading, a report path that cannot be written."""
-    if path is None:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise ValueError(f"{option} {path}: is a folder; give a file name")
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise ValueError(f"{option} {path}: cannot write in {folder} (missing or read-only)")
-
-
 def add_grade(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ganlab grade PATH... [--timeout S] [--json FILE] [--csv FILE]``."""
     parser = subparsers.add_parser(
@@ -67,7 +55,7 @@ def add_grade(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=cliargs.positive_float,
         default=DEFAULT_TIMEOUT_S,
         metavar="S",
         help="seconds each cell, and each exercise's grading, may take "
@@ -79,11 +67,21 @@ def add_grade(subparsers: argparse._SubParsersAction) -> None:
         help="run the notebooks without the bubblewrap sandbox: only for checking a notebook "
         "you trust (your own); never for grading other people's",
     )
-    parser.add_argument("--json", metavar="FILE", help="write a JSON report")
-    parser.add_argument("--csv", metavar="FILE", help="write a CSV report")
+    parser.add_argument(
+        "--json",
+        type=cliargs.output_file,
+        metavar="FILE",
+        help="write a JSON report (its folder must exist)",
+    )
+    parser.add_argument(
+        "--csv",
+        type=cliargs.output_file,
+        metavar="FILE",
+        help="write a CSV report (its folder must exist)",
+    )
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=cliargs.positive_int,
         default=min(4, os.cpu_count() or 1),
         metavar="N",
         help="notebooks graded at once (default: up to 4, one a CPU core)",
@@ -123,12 +121,24 @@ def add_exercises(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "exercises",
         help="write exercises/ from solutions/ (solution regions replaced by stubs)",
-        description="Write the exercise notebooks from the solutions. A notebook someone has "
-        "edited (its code or text differs from what was generated) is never overwritten "
-        "unless --force is given; exit status 1 names such files.",
+        description="Write the exercise notebooks (exercises/) from the solution notebooks "
+        "(solutions/), each solution region replaced by a stub to fill in. A notebook "
+        "someone has edited (its code or text differs from what was generated) is never "
+        "overwritten unless --force is given; exit status 1 names such files. Runs nothing; "
+        "takes a second or two.",
     )
-    parser.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
-    parser.add_argument("--exercises", default="exercises", help="folder to write into")
+    parser.add_argument(
+        "--solutions",
+        type=cliargs.existing_dir,
+        default="solutions",
+        help="folder of solution notebooks (default solutions)",
+    )
+    parser.add_argument(
+        "--exercises",
+        type=cliargs.output_dir,
+        default="exercises",
+        help="folder to write into, created if missing (default exercises)",
+    )
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if any exercise is out of date"
     )
