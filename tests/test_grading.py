@@ -202,6 +202,8 @@ def test_sign_error_reports_expected_and_got_values() -> None:
     message = result.cases[0].message
     assert "expected -1.11432, got 1.11432" in message
     assert "dtype torch.float32" in message and "rtol=1e-05, atol=1e-06" in message
+    float64 = compare.compare_tensor(torch.tensor(1.0, dtype=torch.float64), torch.tensor(2.0))
+    assert "dtype" not in float64.message  # plain numbers arrive as float64: not named
 
 
 def test_per_example_losses_report_the_shape() -> None:
@@ -650,3 +652,15 @@ def test_exercises_never_overwrite_a_students_edits(
     nbformat.write(executed, path)
     assert cli_main(args) == 0
     assert nbformat.read(path, as_version=4).cells[0].source.endswith("Again.")
+
+
+def test_an_exception_names_the_line_of_the_students_cell() -> None:
+    namespace: dict = {}
+    source = "def loss(real, fake):\n    scale = 0\n    return (real / fake).mean() // scale.x\n"
+    exec(compile(source, "<ipython-input-7-0123abcd>", "exec"), namespace)
+    result = run_cases(get_exercise("00.1"), namespace["loss"])
+    message = result.cases[0].message
+    assert message.startswith("raised AttributeError: 'int' object has no attribute 'x'")
+    assert message.endswith("(line 3 of loss)")
+    library = run_cases(get_exercise("00.1"), lambda r, f: torch.cat(r))  # raises inside torch
+    assert "line" not in library.cases[0].message

@@ -62,8 +62,11 @@ def compare_tensor(
         )
     if not torch.allclose(got64, expected64, rtol=rtol, atol=atol):
         worst = (got64 - expected64).abs().max().item()
+        # float64 is also what plain numbers and NumPy arrays become here: naming it would
+        # talk about a tensor the student never made
+        dtype = "" if got.dtype == torch.float64 else f"dtype {got.dtype}, "
         return fail(
-            f"{what}: expected {show(expected64)}, got {show(got64)} (dtype {got.dtype}, "
+            f"{what}: expected {show(expected64)}, got {show(got64)} ({dtype}"
             f"shape {_shape(got)}); largest difference {worst:.3g} exceeds {tolerance}"
         )
     return ok(f"{what} matches within {tolerance}")

@@ -30,6 +30,31 @@ class CaseFailed(Exception):
     """Raised by a case helper to fail the case with its message (an :class:`Outcome`)."""
 
 
+def raised(error: BaseException) -> str:
+    """What a failed case says about an exception from the student's code: its type and
+    message and, when the traceback passes through code the student wrote (a notebook
+    cell, not a library), the line there: ``raised ZeroDivisionError: division by zero
+    (line 7 of train_step)``."""
+    text = f"raised {type(error).__name__}: {error}"
+    where = _student_line(error.__traceback__)
+    return f"{text} ({where})" if where else text
+
+
+def _student_line(traceback: object) -> str:
+    """``"line N of function"`` for the innermost frame of the traceback that is in a
+    notebook cell (IPython names its cells ``<ipython-input-...>`` or ``.../ipykernel_*/...``);
+    ``""`` if there is none."""
+    found = ""
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        name = code.co_filename
+        if name.startswith("<ipython-input-") or "ipykernel_" in name or name == "<cell>":
+            function = code.co_name if code.co_name != "<module>" else "the cell"
+            found = f"line {traceback.tb_lineno} of {function}"
+        traceback = traceback.tb_next
+    return found
+
+
 def ok(message: str = "") -> Outcome:
     """A passing :class:`Outcome`."""
     return Outcome(True, message)
@@ -207,7 +232,7 @@ def run_cases(exercise: Exercise, obj: object) -> ExerciseResult:
             outcome = fail(str(verdict))
         # SystemExit too: a student's sys.exit() must not end the notebook or the grader.
         except (Exception, SystemExit) as err:
-            outcome = fail(f"raised {type(err).__name__}: {err}")
+            outcome = fail(raised(err))
         outcomes.append(outcome)
     return score_outcomes(exercise, outcomes)
 

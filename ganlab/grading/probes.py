@@ -141,7 +141,7 @@ def is_probed(exercise: object) -> bool:
 def run_probes(exercise: object, obj: object) -> list[object]:
     """The worker's half: each case's probe data, or why there is none
     (``{"__failed__": message}``; ``{"__not_attempted__": true}`` stops at the first stub)."""
-    from ganlab.grading.core import CaseFailed
+    from ganlab.grading.core import CaseFailed, raised
     from ganlab.grading.source import SourceRule
 
     out: list[object] = []
@@ -156,7 +156,7 @@ def run_probes(exercise: object, obj: object) -> list[object]:
         except CaseFailed as verdict:
             out.append({FAILED: str(verdict)})
         except (Exception, SystemExit) as err:  # the student's code raised: that case fails
-            out.append({FAILED: f"raised {type(err).__name__}: {err}"})
+            out.append({FAILED: raised(err)})
     return out
 
 
