@@ -49,6 +49,12 @@ def test_what_a_lessons_own_notebook_imports_is_not_flagged():
         "cell 1: imports XYGame from ganlab.games",
         "cell 1: imports plot_rates from ganlab.games.plots",
     ]
+    # given names, not the module: the answers to 01's derivations live there too
+    answers = ["from ganlab.games import XYGame, alternating_invariant\nimport ganlab.games"]
+    assert delegation_flags(answers, ["01"]) == [
+        "cell 1: imports XYGame, alternating_invariant from ganlab.games",
+        "cell 1: imports ganlab.games",
+    ]
 
 
 def test_the_course_notebooks_raise_no_flag():

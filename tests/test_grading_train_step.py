@@ -167,8 +167,8 @@ WRONG = {
 def test_the_reference_step_is_the_engines_step() -> None:
     """Trainer.train_step on the same weights, batches and noise moves both players alike."""
     G, D = l00._players(50)
+    G.latent_dim = l00.LATENT  # what the trainer reads to draw z
     trainer = Trainer(G, D, lambda n, device: None, lr=1e-3, batch_size=16, device="cpu")
-    trainer.latent_dim = l00.LATENT
     reference = l00._play(l00._reference_step, 50, 3, 16, (1e-3, 1e-3))
     for step, (real, z_d, z_g) in enumerate(l00._batches(51, 3, 16)):
         trainer.real_data = lambda n, device, real=real: real

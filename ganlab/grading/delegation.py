@@ -30,25 +30,41 @@ HELPERS = (
     "ganlab.config",
     "ganlab.plotting",
     "ganlab.progress",
+    "ganlab.nets",  # the networks the experiments train
     "ganlab.recipes",  # the course's baseline GAN, for the experiments
 )
 # The grader's own entry points a notebook is given.
 GRADING_NAMES = {"check", "score"}
-# What a lesson's exercise notebook itself imports (its given code), by lesson.
-GIVEN = {
-    "01": {"ganlab.games", "ganlab.games.plots"},
-    "02": {"ganlab.games", "ganlab.games.plots"},
+ANY = None  # a given module from which any name may be imported
+# What a lesson's exercise notebook itself imports (its given code), by lesson: a module and
+# the names it may import from it (ANY: all of them).  Names, not modules, where the module
+# also implements an exercise's answer (ganlab.games holds the invariants and rates).
+GIVEN: dict[str, dict[str, set[str] | None]] = {
+    "01": {"ganlab.games": {"XYGame"}, "ganlab.games.plots": ANY},
+    "02": {
+        "ganlab.games": {"DEFAULT_HA_LR", "DEFAULT_WEIGHT", "PiecewiseGame", "simulate"},
+        "ganlab.games.plots": ANY,
+    },
     # after lesson 03, where the paired interval is an exercise, the experiments may use it
-    **{lesson: {"ganlab.stats"} for lesson in ("04", "05", "06", "09")},
+    **{lesson: {"ganlab.stats": ANY} for lesson in ("04", "05", "06", "07", "08")},
+    "09": {"ganlab.stats": ANY, "ganlab.bench.ssl": ANY},
 }
 SOLUTIONS = re.compile(r"(^|[/\\])solutions([/\\]|$)|\d{2}_\w+\.ipynb$")
 
 
 def _allowed(module: str, names: Sequence[str], lessons: Sequence[str]) -> bool:
+    """Whether importing ``names`` from ``module`` (``[]``: the module itself) is given."""
     if module == "ganlab.grading" and set(names) <= GRADING_NAMES:
         return True
-    given = set().union(*(GIVEN.get(lesson, set()) for lesson in lessons))
-    return any(module == m or module.startswith(m + ".") for m in (*HELPERS, *given))
+    if any(module == m or module.startswith(m + ".") for m in HELPERS):
+        return True
+    for lesson in lessons:
+        allowed = GIVEN.get(lesson, {})
+        if module in allowed and (
+            allowed[module] is ANY or (names and set(names) <= allowed[module])
+        ):
+            return True
+    return False
 
 
 def _cell_flags(tree: ast.Module, lessons: Sequence[str]) -> list[str]:

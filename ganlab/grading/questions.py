@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganlab.grading.generate import ANSWER_STUB
+from ganlab.grading.generate import ANSWER_STUB, BEGIN, END
 
 QUESTION_ID = re.compile(r"(\d{2})\.Q(\d+)")
 MAX_ANSWER_CHARS = 4000  # more is cut (with a mark), so a report stays readable
@@ -70,8 +70,11 @@ def _tags(cell: dict) -> list[str]:
 
 
 def clean_answer(text: str) -> str:
-    """The answer as written, without the exercise's placeholder; ``""`` if nothing else."""
-    text = text.replace(ANSWER_STUB[0], "").strip()
+    """The answer as written, without the exercise's placeholder or a solution's markers;
+    ``""`` if nothing else."""
+    for marker in (ANSWER_STUB[0], BEGIN, END):  # the placeholder, and a solution's markers
+        text = text.replace(marker, "")
+    text = text.strip()
     if len(text) > MAX_ANSWER_CHARS:
         text = text[:MAX_ANSWER_CHARS] + " [... cut]"
     return text

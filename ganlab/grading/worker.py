@@ -26,7 +26,7 @@ from typing import Any
 
 from ganlab.grading.core import Exercise, ExerciseResult, result_without_cases
 from ganlab.grading.guard import Fingerprint, GradingTimeout, TimeLimit, grading_namespaces
-from ganlab.grading.lessons import get_exercise
+from ganlab.grading.lessons import get_exercise, lesson_module
 from ganlab.grading.probes import run_probes
 from ganlab.grading.submission import checked_ids
 
@@ -162,6 +162,16 @@ def _emitter(fd: int) -> Callable[[ExerciseResult], None]:
     return emit
 
 
+def prepare(exercises: Sequence[Exercise]) -> None:
+    """Run each graded lesson module's ``prepare()``, if it has one, before any student code:
+    one-time costs of the libraries its probes use (PyTorch's first optimizer step imports
+    its compiler, seconds) are paid here, in the start-up budget, not in a probe's time
+    limit."""
+    for lesson in sorted({exercise.lesson for exercise in exercises}):
+        module = lesson_module(lesson)
+        getattr(module, "prepare", lambda: None)()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Grade the code cells on stdin: ``--fd N --timeout S --exercises 00.1,00.2``."""
     parser = argparse.ArgumentParser(prog="ganlab-grade-worker")
@@ -172,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Programs the notebook starts (os.system) must not hold the pipe open after we exit.
     os.set_inheritable(args.fd, False)
     exercises = [get_exercise(i) for i in args.exercises.split(",")]
+    prepare(exercises)
     cells = json.load(sys.stdin)
     Session(exercises, args.timeout, _emitter(args.fd)).run(cells)
     return 0
