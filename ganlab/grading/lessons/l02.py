@@ -6,13 +6,17 @@ player's cost, where θ̄_t = (1/t) Σ_{i=1..t} θ_i is the mean of its values s
 current one included, kept online.  The references are computed here: the derivatives of
 V in closed form, the mean of every stored value (a naive loop) and, for consistency with
 the lesson's figures, a run of :func:`ganlab.games.simulate` made when this module loads,
-before any submitted code runs.  Every case is a :class:`~ganlab.grading.probes.Probe`: the
-student's functions run (and are iterated) in the worker, the verdicts are computed by the
-grader.
+before any submitted code runs.  02.4 (derived) asks for the penalty weights that make the step,
+linearised at (1, 1) with the mean held fixed, stable at a given lr; the grader finds them
+numerically (the spectral radius of I − lr·(J + 2w·I), J the Jacobian of the closed-form
+gradients by central differences, scanned and bisected over w).  Every case is a
+:class:`~ganlab.grading.probes.Probe`: the student's functions run (and are iterated)
+in the worker, the verdicts are computed by the grader.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -25,7 +29,7 @@ from ganlab.grading.compare import as_array, as_floats, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome
 from ganlab.grading.inputs import uniform
 from ganlab.grading.mistakes import compare_runs, compare_with_mistakes
-from ganlab.grading.probes import Probe
+from ganlab.grading.probes import Probe, combine
 
 Gradients = Callable[[float, float], tuple[float, float]]  # (x, y) -> (g_x, g_y)
 
@@ -435,14 +439,166 @@ LESSON_ROWS = tuple(map(tuple, _lesson_rows(LESSON_START, LESSON_STEPS).tolist()
 NAIVE_START, NAIVE_LR, NAIVE_WEIGHT, NAIVE_STEPS = (2.0, 0.5), 0.05, 0.5, 300
 
 
+# ------------------------------------------------- 02.4: the stable weights (derived)
+
+WeightRange = Callable[[float], Any]  # lr -> (w_min, w_max)
+
+
+def _equilibrium_jacobian(h: float = 1e-5) -> Tensor:
+    """(2, 2): the Jacobian of the cost gradients at (1, 1), by central differences of the
+    closed-form gradients (both branches are smooth there)."""
+    columns = []
+    for dx, dy in ((h, 0.0), (0.0, h)):
+        plus = torch.tensor(PIECEWISE(1.0 + dx, 1.0 + dy), dtype=torch.float64)
+        minus = torch.tensor(PIECEWISE(1.0 - dx, 1.0 - dy), dtype=torch.float64)
+        columns.append((plus - minus) / (2 * h))
+    return torch.stack(columns, dim=1)
+
+
+def _spectral_radius(lr: float, weights: Tensor, jacobian: Tensor) -> Tensor:
+    """(n,): the largest |eigenvalue| of the linearised step θ − θ* ↦ (I − lr·(J + 2w·I))(θ − θ*)
+    (the mean held fixed), for each weight w."""
+    eye = torch.eye(2, dtype=torch.float64)
+    matrices = eye - lr * (jacobian + 2 * weights.reshape(-1, 1, 1) * eye)  # (n, 2, 2)
+    return torch.linalg.eigvals(matrices).abs().amax(dim=1)
+
+
+def _stable_weights(lr: float) -> tuple[float, float] | None:
+    """(w_min, w_max) where the linearised step is stable, found numerically: a scan of w over
+    [1e-4, 1e4] for a stable weight, then a bisection on each side; None if none is stable."""
+    jacobian = _equilibrium_jacobian()
+    grid = torch.logspace(-4, 4, 4001, dtype=torch.float64)
+    stable = _spectral_radius(lr, grid, jacobian) < 1
+    if not stable.any():
+        return None
+    first, last = int(stable.nonzero()[0]), int(stable.nonzero()[-1])
+    if first == 0 or last == len(grid) - 1:
+        raise ValueError(f"the stable weights at lr={lr} reach the end of the scan")
+
+    def edge(unstable: float, inside: float) -> float:
+        for _ in range(200):
+            middle = (unstable + inside) / 2
+            if middle in (unstable, inside):
+                break
+            is_stable = _spectral_radius(lr, torch.tensor([middle]), jacobian)[0] < 1
+            unstable, inside = (unstable, middle) if is_stable else (middle, inside)
+        return (unstable + inside) / 2
+
+    return (
+        edge(float(grid[first - 1]), float(grid[first])),
+        edge(float(grid[last + 1]), float(grid[last])),
+    )
+
+
+def _window(lr: float, omega: float, pull: float) -> tuple[float, float]:
+    """The window of a known wrong derivation: rotation rate ``omega``, penalty gradient
+    ``pull``·w·(θ − θ̄) (the right ones: 2 and 2)."""
+    root = math.sqrt(max(1 - omega * omega * lr * lr, 0.0))
+    return (1 - root) / (pull * lr), (1 + root) / (pull * lr)
+
+
+WEIGHT_MISTAKES: dict[str, Callable[[float], tuple[float, float]]] = {
+    "your window is that of a rotation as slow as the xy game's: linearise the piecewise "
+    "game's cost gradients at (1, 1) (their Jacobian involves f'(1))": partial(
+        _window, omega=1.0, pull=2.0
+    ),
+    "the penalty w·(θ − θ̄)² has the gradient 2w·(θ − θ̄): your window misses the factor 2": (
+        partial(_window, omega=2.0, pull=1.0)
+    ),
+    "return (w_min, w_max), the smaller weight first": lambda lr: _window(lr, 2.0, 2.0)[::-1],
+    "those are the limits for a small lr only: solve the stability condition exactly": (
+        lambda lr: (lr, 1 / lr)
+    ),
+    "you left out the rotation: the linearised step holds the Jacobian of the cost gradients "
+    "at (1, 1) as well as the penalty's pull": lambda lr: (0.0, 1 / lr),
+}
+
+
+def _weights_what(lr: float) -> str:
+    return f"stable_weight_range(lr={lr:g}) = (w_min, w_max)"
+
+
+def _weights_case(lrs: Sequence[float]) -> Probe:
+    """(w_min, w_max) at each lr against the grader's scan and bisection."""
+
+    def judge(answers: list) -> Outcome:
+        outcomes = []
+        for lr, answer in zip(lrs, answers, strict=True):
+            what = _weights_what(lr)
+            got = torch.tensor(as_floats(answer, 2, what), dtype=torch.float64)
+            window = _stable_weights(lr)
+            if window is None:  # not among the graded lrs; a safeguard
+                raise CaseFailed(f"{what}: the grader found no stable weight")
+            if torch.isinf(got[1]) and torch.isfinite(got[0]):
+                outcomes.append(
+                    Outcome(
+                        False,
+                        f"{what}: got w_max = {got[1].item()}\nthe stable weights are bounded "
+                        "above too: with a large weight the step overshoots",
+                    )
+                )
+                continue
+            outcomes.append(
+                compare_with_mistakes(
+                    got,
+                    torch.tensor(window, dtype=torch.float64),
+                    lambda lr=lr: {
+                        hint: torch.tensor(m(lr), dtype=torch.float64)
+                        for hint, m in WEIGHT_MISTAKES.items()
+                    },
+                    what=what,
+                )
+            )
+        return first_failure(outcomes)
+
+    return Probe(lambda student: [student(lr) for lr in lrs], judge)
+
+
+UNSTABLE_LRS = (0.6, 1.0, 3.0)
+
+
+def _unstable_run(student: WeightRange) -> list:
+    out: list = []
+    for lr in UNSTABLE_LRS:
+        try:
+            out.append(["returned", repr(student(lr))[:80]])
+        except NotImplementedError:
+            raise
+        except ValueError:
+            out.append(["ValueError", ""])
+        except Exception as err:  # noqa: BLE001 - the student's code may raise anything
+            out.append([type(err).__name__, str(err)[:80]])
+    return out
+
+
+def _unstable_judge(answers: list) -> Outcome:
+    for lr, (kind, text) in zip(UNSTABLE_LRS, answers, strict=True):
+        if kind == "ValueError":
+            continue
+        if kind == "returned":
+            return Outcome(
+                False,
+                f"{_weights_what(lr)} returned {text}: at this lr no weight makes the "
+                "linearised step stable; raise a ValueError that says so",
+            )
+        return Outcome(False, f"{_weights_what(lr)} raised {kind} ({text}); expected a ValueError")
+    return Outcome(True, "ValueError where no weight is stable")
+
+
 EXERCISES = (
     Exercise(
         "02.1",
         "the players' cost gradients on the piecewise game",
         "piecewise_cost_gradients",
         (
-            Case("x < 0, where f(x) = x", 1, _gradients_case(_points(5, (-3.0, -0.1), 400))),
-            Case("x > 0, where f(x) = x²", 1, _gradients_case(_points(5, (0.1, 3.0), 410))),
+            Case(
+                "x < 0, where f(x) = x, and x > 0, where f(x) = x²",
+                1,
+                combine(
+                    _gradients_case(_points(5, (-3.0, -0.1), 400)),
+                    _gradients_case(_points(5, (0.1, 3.0), 410)),
+                ),
+            ),
             Case(
                 "the dead zone x = 0, ±1e-3 (f'(0) = 0) and the equilibrium (1, 1)",
                 1,
@@ -473,18 +629,17 @@ EXERCISES = (
         "historical_averaging_step",
         (
             Case(
-                "the first step, t = 1: θ̄_1 = θ_1, so no pull (whatever `mean` holds)",
+                "the first step, t = 1 (no pull, whatever `mean` holds), single steps at "
+                "t = 2, 3, 10, 50, and lr = 0 (θ stays, the mean takes θ_t in)",
                 1,
-                _one_step_case(_states((1, 1, 1), 600), PIECEWISE, "piecewise game"),
-            ),
-            Case(
-                "single steps at t = 2, 3, 10, 50, and lr = 0 (θ stays, the mean takes θ_t in)",
-                1,
-                _one_step_case(
-                    _states((2, 3, 10, 50), 610)
-                    + [(state[0], state[1], 7, 0.0, 0.5) for state in _states((7,), 620)],
-                    PIECEWISE,
-                    "piecewise game",
+                combine(
+                    _one_step_case(_states((1, 1, 1), 600), PIECEWISE, "piecewise game"),
+                    _one_step_case(
+                        _states((2, 3, 10, 50), 610)
+                        + [(state[0], state[1], 7, 0.0, 0.5) for state in _states((7,), 620)],
+                        PIECEWISE,
+                        "piecewise game",
+                    ),
                 ),
             ),
             Case(
@@ -493,29 +648,55 @@ EXERCISES = (
                 _one_step_case(_states((1, 4), 630), _xy_gradients, "xy game"),
             ),
             Case(
-                f"{NAIVE_STEPS} steps against a naive loop that keeps every θ and averages them",
+                f"{NAIVE_STEPS} steps against a naive loop that keeps every θ and averages "
+                f"them; {LESSON_STEPS} steps from {LESSON_START}, the lesson's run "
+                "(ganlab.games.simulate)",
                 1,
-                _run_case(
-                    NAIVE_START,
-                    NAIVE_LR,
-                    NAIVE_WEIGHT,
-                    NAIVE_STEPS,
-                    partial(
-                        _naive_rows, NAIVE_START, NAIVE_LR, NAIVE_WEIGHT, PIECEWISE, NAIVE_STEPS
+                combine(
+                    _run_case(
+                        NAIVE_START,
+                        NAIVE_LR,
+                        NAIVE_WEIGHT,
+                        NAIVE_STEPS,
+                        partial(
+                            _naive_rows,
+                            NAIVE_START,
+                            NAIVE_LR,
+                            NAIVE_WEIGHT,
+                            PIECEWISE,
+                            NAIVE_STEPS,
+                        ),
+                    ),
+                    _run_case(
+                        LESSON_START,
+                        DEFAULT_HA_LR,
+                        DEFAULT_WEIGHT,
+                        LESSON_STEPS,
+                        partial(torch.tensor, LESSON_ROWS, dtype=torch.float64),
                     ),
                 ),
             ),
+        ),
+    ),
+    Exercise(
+        "02.4",
+        "the weights that make historical averaging stable (derived)",
+        "stable_weight_range",
+        (
             Case(
-                f"{LESSON_STEPS} steps from {LESSON_START}: the lesson's run "
-                "(ganlab.games.simulate)",
+                "the lesson's learning rates, lr = 0.05 and 0.1",
                 1,
-                _run_case(
-                    LESSON_START,
-                    DEFAULT_HA_LR,
-                    DEFAULT_WEIGHT,
-                    LESSON_STEPS,
-                    partial(torch.tensor, LESSON_ROWS, dtype=torch.float64),
-                ),
+                _weights_case([DEFAULT_HA_LR, 0.1]),
+            ),
+            Case(
+                "learning rates from 0.002 to 0.49",
+                1,
+                _weights_case([0.002, 0.02, 0.2, 0.3, 0.45, 0.49]),
+            ),
+            Case(
+                "learning rates at which no weight is stable: ValueError",
+                1,
+                Probe(_unstable_run, _unstable_judge),
             ),
         ),
     ),
