@@ -2,18 +2,22 @@
 
 The drawing is a plain function (:func:`trajectory_figure`) that returns a matplotlib
 ``Figure``; the widget only wires controls to it.  Tests and ``nbval`` call the function
-directly, and the widget draws once on construction, so a notebook executed without a
-browser still gets a figure (``explorer.figure``) to keep in its outputs.
+directly.  The widget draws once on construction, and its display carries that drawing as
+a PNG and one line of text besides the live view, so a notebook executed without a browser
+keeps a picture where the widget will be (and no raw widget repr).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import time
 import warnings
 from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import clear_output, display
 from matplotlib.figure import Figure
 
 from ganlab.games import DEFAULT_WEIGHT, METHODS, DivergenceWarning, Game, Trajectory, simulate
@@ -82,7 +86,7 @@ def trajectory_figure(
     plot_game(game, xlim, ylim, ax=field_ax)
     # plot_game already marks the equilibrium, so the path is drawn without the game
     plot_trajectories(
-        {method: points}, title=f"{method}, lr = {lr:g}", equal_aspect=False, ax=field_ax
+        {method: points}, title=f"{method}, lr = {lr:.3g}", equal_aspect=False, ax=field_ax
     )
     if game.equilibrium is not None:
         plot_rates(
@@ -128,12 +132,19 @@ def _linear_slider(description: str, value: float, bounds: tuple[float, float]) 
 
 
 class TrajectoryExplorer(widgets.VBox):
-    """Controls (method, lr, steps, start, weight) above a live trajectory figure.
+    """Controls (method, lr, steps, start, weight) above a status line and a live trajectory
+    figure.
+
+    Displayed, it is the live widget in a running notebook, and a picture of the current
+    figure with one line of text where widgets cannot run (a saved notebook, nbconvert).
 
     Attributes:
         controls: the control widgets by name; setting ``controls["lr"].value`` redraws.
-        figure: the latest figure (show it statically with ``display(explorer.figure)``).
+        figure: the latest figure (a ``Figure`` not attached to pyplot).
         trajectory: the latest :class:`~ganlab.games.Trajectory`.
+        image: the picture of ``figure`` (PNG), what the widget shows.
+        status: "drawing …" while a redraw runs, then the redraw's time.
+        dpi: the picture's resolution (pixels per inch of the figure).
     """
 
     def __init__(
@@ -148,6 +159,7 @@ class TrajectoryExplorer(widgets.VBox):
         weight: float = DEFAULT_WEIGHT,
         max_steps: int = 5000,
         start_range: tuple[float, float] = (-3.0, 3.0),
+        dpi: int = 100,
     ) -> None:
         unknown = [m for m in methods if m not in METHODS]
         if unknown or method not in methods:
@@ -157,6 +169,7 @@ class TrajectoryExplorer(widgets.VBox):
             )
         self.game = game
         self.start_range = start_range
+        self.dpi = dpi
         self.controls: dict[str, widgets.ValueWidget] = {
             "method": widgets.Dropdown(options=list(methods), value=method, description="method"),
             "lr": _log_slider("lr", lr, (1e-3, 1.0)),
@@ -167,16 +180,16 @@ class TrajectoryExplorer(widgets.VBox):
             "y0": _linear_slider("start y", start[1], start_range),
             "weight": _log_slider("HA weight", weight, (1e-2, 10.0)),
         }
-        self.output = widgets.Output()
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         rows = [
             widgets.HBox([self.controls[k] for k in ("method", "lr", "steps")]),
             widgets.HBox([self.controls[k] for k in ("x0", "y0", "weight")]),
         ]
-        super().__init__([*rows, self.output])
+        super().__init__([*rows, self.status, self.image])
         for control in self.controls.values():
             control.observe(self.update, names="value")
-        self.figure, self.trajectory = self.draw()
-        self._show()
+        self.update()
 
     def draw(self) -> tuple[Figure, Trajectory]:
         """The figure for the controls' current values (no display)."""
@@ -192,21 +205,41 @@ class TrajectoryExplorer(widgets.VBox):
         )
 
     def update(self, change: object = None) -> Figure:
-        """Redraw for the current control values (the controls' callback)."""
-        self.figure, self.trajectory = self.draw()
-        self._show()
+        """Redraw for the current control values (the controls' callback); the status line
+        says "drawing …" while it runs, then how long it took.  Returns the new figure."""
+        self.status.value = "<i>drawing …</i>"
+        start = time.perf_counter()
+        try:
+            self.figure, self.trajectory = self.draw()
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=self.dpi)
+        except Exception as err:
+            self.status.value = (
+                f"<span style='color:#b00'>could not draw: {html.escape(str(err))}</span>"
+            )
+            raise
+        self.image.value = buffer.getvalue()
+        elapsed = time.perf_counter() - start
+        self.status.value = f"<span style='color:gray'>drawn in {elapsed:.2f} s</span>"
         return self.figure
 
-    def _show(self) -> None:
-        with self.output:
-            clear_output(wait=True)
-            display(self.figure)
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        # the live view, plus a picture and one line for pages that cannot run widgets
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        values = {name: control.value for name, control in self.controls.items()}
+        bundle["text/plain"] = (
+            f"Trajectory explorer on {self.game.name}: {values['method']}, "
+            f"lr = {values['lr']:.3g}, {values['steps']} steps from "
+            f"({values['x0']:g}, {values['y0']:g})"
+        )
+        return bundle
 
 
 def trajectory_explorer(game: Game, **settings: object) -> TrajectoryExplorer:
     """A live explorer of gradient dynamics on ``game``; see :class:`TrajectoryExplorer`.
 
     ``settings``: initial ``method``, ``lr``, ``steps``, ``start``, ``weight``, the
-    ``methods`` offered, ``max_steps`` and ``start_range``.
+    ``methods`` offered, ``max_steps``, ``start_range`` and the picture's ``dpi``.
     """
     return TrajectoryExplorer(game, **settings)

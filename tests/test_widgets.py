@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import re
+import struct
+
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
@@ -71,3 +75,48 @@ def test_explorer_sliders_hold_values_outside_their_default_ranges() -> None:
     values = {name: control.value for name, control in explorer.controls.items()}
     assert values["lr"] == pytest.approx(2.5) and values["weight"] == pytest.approx(30.0)
     assert (values["x0"], values["y0"], values["steps"]) == (-7.0, 4.0, 10)
+
+
+def test_explorer_displays_a_picture_and_one_line_besides_the_live_view() -> None:
+    open_before = plt.get_fignums()
+    explorer = trajectory_explorer(XYGame(), lr=0.2, steps=40, start=(1.0, 0.5))
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live in a running notebook
+    png = base64.b64decode(bundle["image/png"])
+    assert png == explorer.image.value and png.startswith(b"\x89PNG")
+    # the picture is the current figure, drawn at the explorer's dpi
+    width, height = struct.unpack(">II", png[16:24])
+    expected = explorer.figure.get_size_inches() * explorer.dpi
+    assert (width, height) == (round(expected[0]), round(expected[1]))
+    text = bundle["text/plain"]
+    assert "\n" not in text and "children=" not in text and "Layout(" not in text
+    assert text == "Trajectory explorer on xy game: simultaneous, lr = 0.2, 40 steps from (1, 0.5)"
+    assert plt.get_fignums() == open_before  # no pyplot figure for the inline backend to show
+
+    explorer.controls["steps"].value = 7
+    assert "7 steps" in explorer._repr_mimebundle_()["text/plain"]
+    assert explorer.image.value != png
+
+
+def test_explorer_says_it_is_busy_while_it_redraws() -> None:
+    explorer = trajectory_explorer(XYGame(), steps=20)
+    seen: list[str] = []
+    explorer.status.observe(lambda change: seen.append(change["new"]), names="value")
+    pictures: list[bytes] = []
+    explorer.image.observe(lambda change: pictures.append(seen[-1]), names="value")
+    explorer.controls["lr"].value = 0.05
+    assert seen[0] == "<i>drawing …</i>"
+    assert pictures == ["<i>drawing …</i>"]  # the picture changed while it said so
+    assert re.search(r"drawn in \d+\.\d\d s", seen[-1]) and len(seen) == 2
+
+
+def test_explorer_reports_a_failed_redraw(monkeypatch: pytest.MonkeyPatch) -> None:
+    explorer = trajectory_explorer(XYGame(), steps=20)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no memory")
+
+    monkeypatch.setattr("ganlab.widgets.trajectory_figure", broken)
+    with pytest.raises(RuntimeError):
+        explorer.controls["steps"].value = 30
+    assert "could not draw: no memory" in explorer.status.value
