@@ -535,9 +535,11 @@ def test_a_hanging_cell_times_out_only_its_exercise(graded: dict) -> None:
 
 
 def test_sys_exit_in_a_cell_costs_only_that_exercise(graded: dict) -> None:
-    assert _statuses(graded, "exits") == _expect(e00_1=("error", 0))
+    # 00.5's step calls the discriminator_loss the exit left undefined: it fails, and says so
+    assert _statuses(graded, "exits") == _expect(e00_1=("error", 0), e00_5=("failed", 0))
     message = _message(graded, "exits", "00.1")
     assert "defines no discriminator_loss" in message and "SystemExit: 1" in message
+    assert "NameError" in _message(graded, "exits", "00.5")
 
 
 def test_a_syntax_error_costs_only_that_exercise(graded: dict) -> None:

@@ -17,7 +17,13 @@ import torch
 from scipy import stats as scipy_stats
 
 from ganlab.grading.core import Exercise, run_cases
-from ganlab.grading.experiment import SEED_SETS, experiment_cases, stand_in, t_quantile_975
+from ganlab.grading.experiment import (
+    SEED_SETS,
+    WRONG_DEGREES_QUANTILE,
+    experiment_cases,
+    stand_in,
+    t_quantile_975,
+)
 from ganlab.grading.questions import Question, clean_answer, written_answers
 from ganlab.grading.report import details, write_csv, write_json
 from ganlab.grading.runner import NotebookReport
@@ -87,6 +93,9 @@ def test_t_quantiles_in_closed_form_match_scipy(df: int) -> None:
     assert t_quantile_975(df) == pytest.approx(scipy_stats.t.ppf(0.975, df), rel=1e-12)
     with pytest.raises(ValueError, match="df = 3"):
         t_quantile_975(3)
+    for n, quantile in WRONG_DEGREES_QUANTILE.items():  # the hint's t with n, not n − 1
+        if quantile is not None:
+            assert quantile == pytest.approx(scipy_stats.t.ppf(0.975, n), abs=1e-6)
 
 
 def test_the_stand_in_is_paired_and_the_seed_sets_have_closed_form_quantiles() -> None:

@@ -143,3 +143,11 @@ def test_an_unknown_mistake_gets_no_hint() -> None:
     result = run_cases(get_exercise("08.3"), lambda p: _fixed_score(p) + 0.5)
     assert _failed(result) == [0, 1]
     assert all("\n" not in case.message for case in result.cases)
+
+
+def test_nothing_a_student_sees_before_trying_names_the_bug() -> None:
+    exercise = get_exercise("08.3")
+    shown = [exercise.title, *(case.name for case in exercise.cases)]
+    for text in shown:
+        for word in ("log", "geometric", "mean of"):
+            assert word not in text.lower(), text

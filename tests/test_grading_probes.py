@@ -26,7 +26,7 @@ SOLUTION = ROOT / "solutions" / "00_gan_basics.ipynb"
 FORGE = """
 import json, os, sys
 fd = int(sys.argv[sys.argv.index("--fd") + 1])
-for i, points in (("00.1", 3), ("00.2", 2), ("00.3", 2), ("00.4", 3)):
+for i, points in (("00.1", 2), ("00.2", 1), ("00.3", 1), ("00.4", 2), ("00.5", 4)):
     line = {"id": i, "status": "passed", "score": points, "max_score": points, "message": ""}
     os.write(fd, (json.dumps(line) + "\\n").encode())
     os.write(fd, (json.dumps({"id": i, "probes": "garbage"}) + "\\n").encode())
@@ -110,4 +110,6 @@ def test_forged_verdicts_and_a_hostile_torch_earn_only_the_real_answers(tmp_path
     scores = {e["id"]: e["score"] for e in entry["exercises"]}
     assert scores["00.1"] == 0
     if attack == "forge":  # the other answers are right and keep their points
-        assert scores == {"00.1": 0, "00.2": 2, "00.3": 2, "00.4": 3}
+        # ... except 00.5, whose training step uses the wrong discriminator_loss
+        full = {e: get_exercise(e).max_score for e in ("00.2", "00.3", "00.4")}
+        assert scores == {"00.1": 0, **full, "00.5": 0}

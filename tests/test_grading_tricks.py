@@ -1,7 +1,8 @@
 """Tests of the graded cases of lessons 03 and 04 (feature matching, minibatch discrimination).
 
 The correct answers come from :mod:`ganlab.tricks`, which the cases never call for their
-references, so a pass here is a pass against an independent implementation.  Each known
+references, so a pass here is a pass against an independent implementation; the experiments'
+(03.3, 04.4) from :func:`ganlab.stats.paired_comparison` and its own t table.  Each known
 mistake must fail the cases it breaks, and only those, with a hint that names it.
 """
 
@@ -23,7 +24,8 @@ from torch import Tensor
 
 from ganlab.grading import get_exercise
 from ganlab.grading.core import ExerciseResult, run_cases
-from ganlab.grading.lessons import l04
+from ganlab.grading.lessons import l03, l04
+from ganlab.stats import paired_comparison
 from ganlab.tricks import MinibatchDiscrimination, feature_matching_loss
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,12 +46,38 @@ def _features(m: Tensor) -> Tensor:
     return _layer(m.reshape(n, b * c), identity)[:, b * c :]
 
 
+def _experiment(arms: tuple[str, str], quantile: Callable[[int], float] | None = None) -> Callable:
+    """run_experiment for ``arms``, the interval from ganlab.stats (or from ``quantile(df)``,
+    to make a known mistake); seeds in the outer loop, as the notebooks' runs are."""
+
+    def run_experiment(train: Callable[[str, int], float], seeds: list[int]) -> dict:
+        values = {arm: {seed: train(arm, seed) for seed in seeds} for arm in arms}
+        comparison = paired_comparison(values[arms[0]], values[arms[1]])
+        differences = [values[arms[1]][s] - values[arms[0]][s] for s in seeds]
+        interval = list(comparison.ci95)
+        if quantile is not None:
+            std = float(torch.tensor(differences, dtype=torch.float64).std())
+            half = quantile(len(seeds) - 1) * std / len(seeds) ** 0.5
+            interval = [comparison.mean_diff - half, comparison.mean_diff + half]
+        return {
+            "seeds": list(seeds),
+            **{arm: [values[arm][s] for s in seeds] for arm in arms},
+            "differences": differences,
+            "mean_difference": comparison.mean_diff,
+            "ci95": interval,
+        }
+
+    return run_experiment
+
+
 CORRECT = {
     "03.1": feature_matching_loss,
     "03.2": partial(feature_matching_loss, reduction="l1"),
+    "03.3": _experiment(l03.ARMS),
     "04.1": _features,
     "04.2": _features,
     "04.3": _layer,
+    "04.4": _experiment(l04.ARMS),
 }
 
 
@@ -104,6 +132,8 @@ def _scrambled_layer(x: Tensor, t: Tensor) -> Tensor:
     return torch.cat([x, _o(m)], dim=1)
 
 
+# the t table of exercise 03.3's notebook (3 decimals): t_{0.975, df} for df = 1..9
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 _SIZES = "may differ in size"
 _PAIRED = {0: "TorchGAN", 1: _SIZES, 2: _SIZES, 3: _SIZES}
 _NO_HINT = None
@@ -159,27 +189,58 @@ WRONG = {
         "03.2",
         feature_matching_loss,
         "that is the paper's squared L2 loss",
-        [0, 1, 2],
+        [0, 1],
     ),
     "03.2 summed over features": (
         "03.2",
         lambda r, f: _delta(r, f).abs().sum(),
         "you summed over the features",
-        [0, 1, 2],
+        [0, 1],
     ),
     "03.2 squared": (
         "03.2",
         partial(feature_matching_loss, reduction="mean"),
         "you squared the differences",
-        [0, 1, 2],
+        [0, 1],
     ),
     "03.2 no absolute value": (
         "03.2",
         lambda r, f: _delta(r, f).mean(),
         "you forgot the absolute value",
-        [0, 1, 2],
+        [0, 1],
     ),
-    "03.2 paired, F.l1_loss": ("03.2", F.l1_loss, _PAIRED, [0, 1, 2, 3]),
+    # the value case also holds N = 5 and M = 12, where paired samples cannot be formed
+    "03.2 paired, F.l1_loss": ("03.2", F.l1_loss, _SIZES, [0, 1, 2]),
+    "03.3 the normal quantile": (
+        "03.3",
+        _experiment(l03.ARMS, quantile=lambda df: 1.959964),
+        {1: "you used the normal quantile 1.96"},
+        [1],
+    ),
+    "03.3 the t quantile of n, not n - 1, degrees of freedom": (
+        "03.3",
+        _experiment(l03.ARMS, quantile=lambda df: T_975[df + 1]),
+        {1: "with n degrees of freedom"},
+        [1],
+    ),
+    "03.3 the differences reversed": (
+        "03.3",
+        _experiment(l03.ARMS[::-1]),
+        {1: "take the second arm minus the first"},
+        [1],
+    ),
+    "04.4 the t quantile of n, not n - 1, degrees of freedom": (
+        "04.4",
+        _experiment(l04.ARMS, quantile=lambda df: T_975[df + 1]),
+        {1: "with n degrees of freedom"},
+        [1],
+    ),
+    "04.4 one seed left out": (
+        "04.4",
+        lambda train, seeds: _experiment(l04.ARMS)(train, seeds[:-1]),
+        {0: "did not train", 1: "must be a list of"},
+        [0, 1],
+    ),
 }
 _FEATURE_MISTAKES = {
     "self term": (partial(_o, self_term=True), "you included the self term", [0, 1], [0, 1, 3]),
@@ -223,9 +284,10 @@ _FEATURE_MISTAKES = {
         [0, 1, 2, 3],
     ),
 }
-for _name, (_answer, _hint, _loop_fails, _vectorised_fails) in _FEATURE_MISTAKES.items():
+for _name, (_answer, _hint, _, _vectorised_fails) in _FEATURE_MISTAKES.items():
     _hints = _hint if isinstance(_hint, dict) else dict.fromkeys([0, 1, 3], _hint)
-    WRONG[f"04.1 {_name}"] = ("04.1", _answer, _hints, _loop_fails)
+    # 04.1 is one case: the random inputs (which fail first), then the self-exclusion
+    WRONG[f"04.1 {_name}"] = ("04.1", _answer, _hints[0], [0])
     # The gradient case (2) compares gradients, without hints; the loop rule (4) waits for
     # the values.
     WRONG[f"04.2 {_name}"] = (
@@ -266,7 +328,12 @@ WRONG.update(
             {0: "you returned o alone", 1: _NO_HINT},
             [0, 1],
         ),
-        "04.3 (N, C, B)": ("04.3", _scrambled_layer, {0: "not to (N, C, B)", 1: _NO_HINT}, [0, 1]),
+        "04.3 (N, C, B)": (
+            "04.3",
+            _scrambled_layer,
+            {0: "mixes up the kernels and their dimensions", 1: _NO_HINT},
+            [0, 1],
+        ),
         "04.3 self term": (
             "04.3",
             lambda x, t: _layer(x, t) + F.pad(torch.ones(len(x), t.shape[1]), (x.shape[1], 0)),
@@ -285,8 +352,8 @@ WRONG.update(
 
 # the exercises' function names in order, per lesson (tests/test_grading.py checks them)
 TARGETS = {
-    "03": ["feature_matching_loss", "feature_matching_loss_l1"],
-    "04": ["minibatch_features_loop", "minibatch_features", "minibatch_layer"],
+    "03": ["feature_matching_loss", "feature_matching_loss_l1", "run_experiment"],
+    "04": ["minibatch_features_loop", "minibatch_features", "minibatch_layer", "run_experiment"],
 }
 
 
@@ -329,8 +396,9 @@ def test_wrong_types_are_named() -> None:
 def test_a_submitted_loop_is_graded_without_a_tamper_alarm(tmp_path: Path) -> None:
     """The loop rule is read from the submitted file by the grader; the values pass."""
     solution = nbformat.read(ROOT / "solutions" / "04_minibatch_discrimination.ipynb", 4)
+    (check,) = [i for i, c in enumerate(solution.cells) if 'check("04.2"' in c.source]
     solution.cells.insert(
-        7, nbformat.v4.new_code_cell("minibatch_features = minibatch_features_loop")
+        check, nbformat.v4.new_code_cell("minibatch_features = minibatch_features_loop")
     )
     looped = tmp_path / "04_looped.ipynb"
     nbformat.write(solution, looped)
@@ -340,6 +408,11 @@ def test_a_submitted_loop_is_graded_without_a_tamper_alarm(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(report.read_text())
     scores = {e["id"]: (e["status"], e["score"]) for e in entry["exercises"]}
-    assert scores == {"04.1": ("passed", 3), "04.2": ("failed", 4), "04.3": ("passed", 2)}
+    assert scores == {
+        "04.1": ("passed", 1),
+        "04.2": ("failed", 4),
+        "04.3": ("passed", 2),
+        "04.4": ("passed", 2),
+    }
     assert "a for loop (line" in entry["exercises"][1]["message"]
     assert "of `minibatch_features_loop`" in entry["exercises"][1]["message"]

@@ -15,8 +15,8 @@ few seconds, so the cases call it with a stand-in ``train`` whose values are a f
 of (arm, seed), known here: the grader checks which runs were made (every seed, both arms,
 each once: a paired design), the values' places in the structure, and the statistic, against
 closed forms of Student's t quantile (df = 1, 2, 4).  Known mistakes (the interval from the
-normal quantile 1.96, a standard deviation with ddof 0, an unpaired interval, swapped arms,
-the difference the wrong way round) are named.
+normal quantile 1.96, a standard deviation with ddof 0, t with n degrees of freedom instead of
+n − 1, an unpaired interval, swapped arms, the difference the wrong way round) are named.
 """
 
 from __future__ import annotations
@@ -47,6 +47,19 @@ def t_quantile_975(df: int) -> float:
         q = math.cos(math.acos(math.sqrt(alpha)) / 3) / math.sqrt(alpha)
         return 2 * math.sqrt(q - 1)
     raise ValueError(f"no closed form here for df = {df}; use 1, 2 or 4")
+
+
+# t_{0.975, n} for the seed sets' sizes n: the quantile a t table misread by one degree of
+# freedom gives (df = 3 and 5 have no closed form: their values, to 6 decimals).
+WRONG_DEGREES_QUANTILE = {2: None, 3: 3.182446, 5: 2.570582}
+WRONG_DEGREES = (
+    "you took Student's t quantile with n degrees of freedom, n the number of seeds: the "
+    "interval of the mean of n differences has n − 1 (one is spent on their mean)"
+)
+
+
+def _wrong_degrees_quantile(n: int) -> float:
+    return WRONG_DEGREES_QUANTILE.get(n) or t_quantile_975(n)
 
 
 def stand_in(arms: Sequence[str], arm: str, seed: int) -> float:
@@ -176,6 +189,7 @@ def _statistics_judge(arms: tuple[str, str], seeds: Sequence[int], data: dict) -
         "n − 1 degrees of freedom, much wider for few seeds": _interval(differences, 1.959964),
         "the standard deviation divides by n (ddof = 0): the sample standard deviation divides "
         "by n − 1": _interval(differences, quantile, ddof=0),
+        WRONG_DEGREES: _interval(differences, _wrong_degrees_quantile(n)),
         "that interval treats the arms as independent samples: the runs are paired by seed, so "
         "the interval is that of the seed-by-seed differences": [
             mean - unpaired_half,

@@ -82,7 +82,8 @@ class Session:
         self.segment = _Segment()
 
     def run(self, cells: Sequence[str]) -> None:
-        """Run the cells in order, grading at each check cell, then grade what is left."""
+        """Run the cells in order, grading at each check cell, then grade what is left; the
+        cells after the last exercise's check are not run."""
         for number, source in enumerate(cells, start=1):
             ids = checked_ids(source)
             if not ids:
@@ -92,6 +93,8 @@ class Session:
                 if exercise_id in self.pending:
                     self.emit(self._grade(self.pending.pop(exercise_id)))
             self.segment = _Segment()
+            if not self.pending:  # all graded: what follows (a long experiment) is not run
+                return
         for exercise in list(self.pending.values()):
             self.emit(self._grade(exercise))
         self.pending.clear()

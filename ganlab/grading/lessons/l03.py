@@ -9,6 +9,11 @@ known variant (paired samples as in TorchGAN, the MNIST code's mean over feature
 square), the message says which.
 Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
 worker, the references and the verdict are computed by the grader.
+
+Exercise 03.3 is an experiment (:mod:`ganlab.grading.experiment`): the student writes the
+paired comparison of vanilla and feature matching, computing the Student-t interval
+themselves; the notebook then runs it on the ring of 8, and question 03.Q1 asks what the
+result shows.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
+from ganlab.grading.experiment import experiment_cases
 from ganlab.grading.mistakes import compare_with_mistakes
 from ganlab.grading.probes import Probe
+from ganlab.grading.questions import Question
 
 Loss = Callable[[Tensor, Tensor], Tensor]  # (real_features, fake_features) -> a scalar
 
@@ -252,38 +259,58 @@ def _loss_exercise(
     target: str,
     formulas: tuple[Loss, Callable[[Tensor, Tensor], Tensor]],
     variants: Mapping[str, Variant],
-    points: tuple[int, int, int, int],
+    points: tuple[int, ...],
     seed: int,
 ) -> Exercise:
-    """Random batches, batches of different sizes, the gradient, and batches of equal means."""
+    """Random batches, batches of different sizes, the gradient, and batches of equal means.
+
+    With four ``points`` the two value checks are two cases; with three they are one."""
     reference, closed_form = formulas
     same_size = (_features(8, 6, seed, shift=1.0), _features(8, 6, seed + 1, shift=-0.5))
     sizes = (_features(5, 7, seed + 2, shift=0.3), _features(12, 7, seed + 3))
     gradient = (_features(6, 4, seed + 4, shift=0.8), _features(10, 4, seed + 5))
+    if len(points) == 4:
+        values = (
+            Case(
+                "random features, N = M = 8: the value",
+                points[0],
+                _value_case(target, reference, variants, same_size),
+            ),
+            Case(
+                "batches of different sizes, N = 5 and M = 12: the value",
+                points[1],
+                _value_case(target, reference, variants, sizes),
+            ),
+        )
+    elif len(points) == 3:
+        values = (
+            Case(
+                "random features, N = M = 8, then N = 5 and M = 12: the value",
+                points[0],
+                _value_case(target, reference, variants, same_size, sizes),
+            ),
+        )
+    else:
+        raise ValueError(f"3 or 4 points are needed, got {points}")
     cases = (
-        Case(
-            "random features, N = M = 8: the value",
-            points[0],
-            _value_case(target, reference, variants, same_size),
-        ),
-        Case(
-            "batches of different sizes, N = 5 and M = 12: the value",
-            points[1],
-            _value_case(target, reference, variants, sizes),
-        ),
+        *values,
         Case(
             "the gradient with respect to fake_features (N = 6, M = 10): the closed form",
-            points[2],
+            points[-2],
             _gradient_case(target, closed_form, variants, *gradient),
         ),
         Case(
             "fake batches with the real batch's means (shuffled, repeated): loss 0",
-            points[3],
+            points[-1],
             _value_case(target, reference, variants, *_same_mean_batches(seed + 6)),
         ),
     )
     return Exercise(exercise_id, title, target, cases)
 
+
+# ------------------------------------------------------------------ 03.3: the experiment
+
+ARMS = ("vanilla", "feature matching")  # the experiment's arms, baseline first
 
 EXERCISES = (
     _loss_exercise(
@@ -292,7 +319,7 @@ EXERCISES = (
         "feature_matching_loss",
         (_squared_l2_reference, _squared_l2_gradient),
         SQUARED_L2_VARIANTS,
-        (2, 1, 2, 1),
+        (1, 1, 1, 1),
         seed=300,
     ),
     _loss_exercise(
@@ -301,7 +328,14 @@ EXERCISES = (
         "feature_matching_loss_l1",
         (_l1_reference, _l1_gradient),
         L1_VARIANTS,
-        (1, 1, 1, 1),
+        (1, 1, 1),
         seed=310,
     ),
+    Exercise(
+        "03.3",
+        "a paired experiment: vanilla vs feature matching",
+        "run_experiment",
+        experiment_cases(ARMS, points=(1, 2)),
+    ),
 )
+QUESTIONS = (Question("03.Q1", "what your experiment shows"),)

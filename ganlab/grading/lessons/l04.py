@@ -13,6 +13,10 @@ notebook's functions it calls, hold no loop, comprehension or recursion.  It cou
 values are right.  The answer at N = 300 must also carry a gradient, so that D can be trained
 through it.  Every case is a :class:`~ganlab.grading.probes.Probe` or a source rule: the
 student's code runs in the worker, the references and verdicts are computed by the grader.
+
+Exercise 04.4 is an experiment (:mod:`ganlab.grading.experiment`): the student writes the
+paired comparison of vanilla and minibatch discrimination; the notebook runs it on the ring of
+8, and question 04.Q1 asks what the result shows.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor, compare_tensor, first_failure
 from ganlab.grading.core import Case, Exercise, Outcome, fail
+from ganlab.grading.experiment import experiment_cases
 from ganlab.grading.mistakes import answer_case, compare_with_mistakes
 from ganlab.grading.probes import Probe
+from ganlab.grading.questions import Question
 from ganlab.grading.source import no_python_loops
 
 Features = Callable[[Tensor], Tensor]  # m (N, B, C) -> o (N, B)
@@ -116,24 +122,27 @@ def _features_case(name: str, *inputs: Tensor) -> Probe:
     return _value_case(name, _reference, _mistakes, *({"m": m} for m in inputs))
 
 
-def _features_cases(name: str, points: int, seed: int) -> tuple[Case, ...]:
-    """Random M of three shapes, then the self-exclusion: one example (o = 0), two identical
-    ones (o = 1), three identical ones and one far away (2, 2, 2, 0)."""
-    shapes = [(5, 3, 4), (2, 1, 1), (4, 6, 2)]
+SHAPES = [(5, 3, 4), (2, 1, 1), (4, 6, 2)]  # the random M of the value cases
+RANDOM = f"random M of shapes {', '.join(map(str, SHAPES))}"
+SELF_EXCLUSION = (
+    "one example gives 0, two identical ones 1, three identical ones and one far away 2, 2, 2, 0"
+)
+
+
+def _features_inputs(seed: int) -> tuple[list[Tensor], list[Tensor]]:
+    """Random M of three shapes, and the self-exclusion inputs: one example (o = 0), two
+    identical ones (o = 1), three identical ones and one far away (2, 2, 2, 0)."""
     one, twin, triplet = (_m(1, 3, 2, seed + k) for k in range(3))
-    alike = one, twin.repeat(2, 1, 1), torch.cat([triplet.repeat(3, 1, 1), 50 + one])
+    alike = [one, twin.repeat(2, 1, 1), torch.cat([triplet.repeat(3, 1, 1), 50 + one])]
+    return [_m(*shape, seed + 3 + k) for k, shape in enumerate(SHAPES)], alike
+
+
+def _features_cases(name: str, seed: int) -> tuple[Case, ...]:
+    """The random inputs, then the self-exclusion, as two cases of 1 point."""
+    randoms, alike = _features_inputs(seed)
     return (
-        Case(
-            f"random M of shapes {', '.join(map(str, shapes))}: against a reference loop",
-            points,
-            _features_case(name, *(_m(*shape, seed + 3 + k) for k, shape in enumerate(shapes))),
-        ),
-        Case(
-            "self-exclusion: one example gives 0, two identical ones 1, three identical ones "
-            "and one far away 2, 2, 2, 0",
-            1,
-            _features_case(name, *alike),
-        ),
+        Case(f"{RANDOM}: against a reference loop", 1, _features_case(name, *randoms)),
+        Case(f"self-exclusion: {SELF_EXCLUSION}", 1, _features_case(name, *alike)),
     )
 
 
@@ -200,8 +209,8 @@ def _vectorised_case(name: str, m: Tensor) -> Probe:
 
 NO_LOOP = no_python_loops(
     "minibatch_features",
-    "Compute all pairs at once by broadcasting: m[:, None] (N, 1, B, C) against m[None] "
-    "(1, N, B, C) gives every M_i − M_j",
+    "Compute all pairs at once: broadcasting m against itself, along a new axis for i and "
+    "another for j, gives every difference M_i − M_j in one tensor",
 )
 
 
@@ -234,8 +243,10 @@ def _layer_mistakes(x: Tensor, t: Tensor) -> dict[str, Tensor]:
                 [o, x], dim=1
             ),
             "you returned o alone: the layer returns [f(x_i), o(x_i)], shape (N, A + B)": o,
-            "M_i = f(x_i)·T keeps T's (B, C) layout: reshape x @ T.reshape(A, B * C) to "
-            "(N, B, C), not to (N, C, B)": torch.cat([x, _reference(scrambled)], dim=1),
+            "your M mixes up the kernels and their dimensions, as if laid out (N, C, B): "
+            "M_i = f(x_i)·T keeps T's (B, C) layout, M_{i,b,c} = Σ_a f(x_i)_a T_{a,b,c}": (
+                torch.cat([x, _reference(scrambled)], dim=1)
+            ),
         }
     )
     return mistakes
@@ -246,19 +257,28 @@ def _layer_inputs(n: int, a: int, b: int, c: int, seed: int) -> dict[str, Tensor
     return {"x": _normal((n, a), seed), "T": _normal((a, b, c), seed + 1, scale=0.3)}
 
 
+ARMS = ("vanilla", "minibatch discrimination")  # the experiment's arms, baseline first
+_LOOP_INPUTS = _features_inputs(400)
+
 EXERCISES = (
     Exercise(
         "04.1",
         "minibatch features with loops",
         "minibatch_features_loop",
-        _features_cases("minibatch_features_loop", 2, seed=400),
+        (
+            Case(
+                f"{RANDOM}, and the self-exclusion ({SELF_EXCLUSION}): against a reference loop",
+                1,
+                _features_case("minibatch_features_loop", *_LOOP_INPUTS[0], *_LOOP_INPUTS[1]),
+            ),
+        ),
     ),
     Exercise(
         "04.2",
         "minibatch features, vectorised",
         "minibatch_features",
         (
-            *_features_cases("minibatch_features", 1, seed=410),
+            *_features_cases("minibatch_features", seed=410),
             Case(
                 "the gradient with respect to M: autograd through the reference loop",
                 1,
@@ -298,4 +318,11 @@ EXERCISES = (
             ),
         ),
     ),
+    Exercise(
+        "04.4",
+        "a paired experiment: vanilla vs minibatch discrimination",
+        "run_experiment",
+        experiment_cases(ARMS, points=(1, 1)),
+    ),
 )
+QUESTIONS = (Question("04.Q1", "what your experiment shows"),)

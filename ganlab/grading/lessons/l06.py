@@ -2,12 +2,17 @@
 
 06.1 is D's cost with the real targets smoothed to α and the fake targets left at 0,
 computed from logits:  −mean_i [α log σ(r_i) + (1 − α) log(1 − σ(r_i))] − mean_j log(1 − σ(f_j)).
-06.2 is the optimal discriminator D*(x) = (α p_data + β p_model) / (p_data + p_model).
+06.2 is a derivation: the student minimises the pointwise smoothed loss over D(x) and codes
+the result, D*(x) = (α p_data + β p_model) / (p_data + p_model); the notebook never prints
+it, and neither do the case names nor the hints (they name the mistake, not the answer).
+06.3 is the paired experiment "no smoothing" against "one-sided 0.9" with a fast
+discriminator (:mod:`ganlab.grading.experiment`).
 The references are computed here, independently of :mod:`ganlab.tricks`: the loss by a loop
 in float64 with the stable forms log σ(l) = −log(1 + e^{−l}) for l ≥ 0, l − log(1 + e^{l})
-for l < 0; the gradient in closed form, (σ(r_i) − α) / N.  Every case is a
-:class:`~ganlab.grading.probes.Probe`: the student's function runs in the worker, the
-references and the verdict are computed by the grader.
+for l < 0; the gradient in closed form, (σ(r_i) − α) / N; D* as the root of the pointwise
+loss's derivative, point by point.  Every case is a :class:`~ganlab.grading.probes.Probe`:
+the student's function runs in the worker, the references and the verdict are computed by
+the grader.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, Exercise, Outcome, fail, ok
+from ganlab.grading.experiment import experiment_cases
 from ganlab.grading.mistakes import compare_with_mistakes
 from ganlab.grading.probes import Probe, combine
+from ganlab.grading.questions import Question
+
+ARMS = ("no smoothing", "one-sided 0.9")
 
 SmoothedLoss = Callable[..., Tensor]  # (real_logits, fake_logits, alpha) -> a scalar
 
@@ -165,34 +174,91 @@ def _densities() -> tuple[Tensor, Tensor]:
     return p_data, p_model
 
 
-def _d_star_case(alpha: float, beta: float) -> Probe:
+def _pointwise_minimiser(d: float, m: float, alpha: float, beta: float) -> float:
+    """The D in (0, 1) where the derivative of the pointwise loss
+    −d[α log D + (1 − α) log(1 − D)] − m[β log D + (1 − β) log(1 − D)]
+    vanishes: that derivative, (d + m)·D − (αd + βm) over D(1 − D), is 0 where its
+    numerator is; found here by bisection on the numerator (increasing in D), in float64."""
+    numerator, total = alpha * d + beta * m, d + m
+    if numerator <= 0 or numerator >= total:  # the loss falls all the way to D = 0 or 1
+        return 0.0 if numerator <= 0 else 1.0
+    low, high = 0.0, 1.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if total * mid - numerator > 0:
+            high = mid
+        else:
+            low = mid
+    return (low + high) / 2
+
+
+_SWAPPED = (
+    "you swapped the roles of α and β: α is the target of the real examples, which come "
+    "from p_data; β is that of the generated ones, from p_model"
+)
+_UNNORMALISED = (
+    "your values scale with the densities (double both densities and your D* doubles; some "
+    "exceed 1): the minimiser depends on the two densities only through their ratio. Did you "
+    "drop a factor when you solved for D?"
+)
+_RESCALED = (
+    "you rescaled the unsmoothed optimum (α·D + β or similar): that is not where the "
+    "smoothed loss is smallest. Check a point where only the data has mass: there the "
+    "loss is −p_data[α log D + (1 − α) log(1 − D)]; where is it smallest?"
+)
+_DROPPED = (
+    "you dropped a term of the loss: with a soft target α a real example's loss keeps both "
+    "α log D and (1 − α) log(1 − D), and a generated one's both β log D and (1 − β) log(1 − D)"
+)
+_FLIPPED = (
+    "your D* is the probability of 'generated': D(x) is the probability that x is real, "
+    "so where only the data has mass it should be near the real target"
+)
+_IGNORED = (
+    "your D* does not depend on α and β: that is the optimum without smoothing; minimise "
+    "the loss with the targets α and β"
+)
+
+
+def _d_star_mistakes(p_data: Tensor, p_model: Tensor, alpha: float, beta: float) -> dict:
+    total = p_data + p_model
+    return {
+        _SWAPPED: (beta * p_data + alpha * p_model) / total,
+        _UNNORMALISED: alpha * p_data + beta * p_model,
+        _RESCALED: alpha * p_data / total + beta,
+        _IGNORED: p_data / total,  # before _DROPPED: the same values when β = 1 − α
+        _DROPPED: alpha * p_data / (alpha * p_data + (1 - beta) * p_model),
+        _FLIPPED: ((1 - alpha) * p_data + (1 - beta) * p_model) / total,
+    }
+
+
+def _d_star_probe(alpha: float, beta: float) -> Probe:
     p_data, p_model = _densities()
     what = f"optimal_discriminator(p_data, p_model, alpha={alpha}, beta={beta}) on 9 points"
 
     def judge(answer: object) -> Outcome:
         expected = torch.tensor(
             [
-                (alpha * d + beta * m) / (d + m)
+                _pointwise_minimiser(d, m, alpha, beta)
                 for d, m in zip(p_data.tolist(), p_model.tolist(), strict=True)
             ],
             dtype=torch.float64,
         )
-        total = p_data + p_model
         return compare_with_mistakes(
             as_tensor(answer, what),
             expected,
-            lambda: {
-                "you swapped α and β: α weighs p_data, β weighs p_model": (
-                    (beta * p_data + alpha * p_model) / total
-                ),
-                "you did not divide by p_data + p_model": alpha * p_data + beta * p_model,
-                "you smoothed the unsmoothed D* afterwards, α·D + β: the formula is "
-                "(α p_data + β p_model) / (p_data + p_model)": alpha * p_data / total + beta,
-            },
+            lambda: _d_star_mistakes(p_data, p_model, alpha, beta),
             what=what,
         )
 
     return Probe(lambda student: student(p_data.clone(), p_model.clone(), alpha, beta), judge)
+
+
+def _d_star_case(*settings: tuple[float, float]) -> Probe:
+    """Every (alpha, beta) of ``settings`` on the same densities; the first failure counts."""
+    if len(settings) == 1:
+        return _d_star_probe(*settings[0])
+    return combine(*(_d_star_probe(a, b) for a, b in settings))
 
 
 def _negative_density_run(student: OptimalD) -> str:
@@ -224,11 +290,15 @@ EXERCISES = (
         "one-sided label smoothing: D's loss from logits",
         "smoothed_discriminator_loss",
         (
-            Case("8 real and 5 fake logits, alpha = 0.9", 2, _value_case(8, 5, 0.9, seed=600)),
             Case(
-                "alpha = 0.75 (the official ImageNet code), and the default alpha = 0.9",
+                "8 real and 5 fake logits, alpha = 0.9; alpha = 0.75 (the official ImageNet "
+                "code); the default alpha",
                 1,
-                combine(_value_case(7, 7, 0.75, seed=602), _value_case(6, 9, None, seed=604)),
+                combine(
+                    _value_case(8, 5, 0.9, seed=600),
+                    _value_case(7, 7, 0.75, seed=602),
+                    _value_case(6, 9, None, seed=604),
+                ),
             ),
             Case("huge logits: finite and right (numerical stability)", 1, _STABILITY_PROBE),
             Case(
@@ -240,12 +310,16 @@ EXERCISES = (
     ),
     Exercise(
         "06.2",
-        "the optimal discriminator with smoothed targets",
+        "derivation: the optimal discriminator with smoothed targets",
         "optimal_discriminator",
         (
-            Case("no smoothing, alpha = 1, beta = 0", 1, _d_star_case(1.0, 0.0)),
-            Case("one-sided, alpha = 0.9, beta = 0", 1, _d_star_case(0.9, 0.0)),
-            Case("two-sided, alpha = 0.9, beta = 0.1", 2, _d_star_case(0.9, 0.1)),
+            Case("no smoothing, alpha = 1, beta = 0", 1, _d_star_case((1.0, 0.0))),
+            Case("one-sided, alpha = 0.9, beta = 0", 1, _d_star_case((0.9, 0.0))),
+            Case(
+                "two-sided: alpha = 0.9, beta = 0.1; alpha = 0.75, beta = 0.2",
+                1,
+                _d_star_case((0.9, 0.1), (0.75, 0.2)),
+            ),
             Case(
                 "a negative density raises ValueError",
                 1,
@@ -253,4 +327,15 @@ EXERCISES = (
             ),
         ),
     ),
+    Exercise(
+        "06.3",
+        "experiment: one-sided smoothing against none, with a fast discriminator",
+        "run_experiment",
+        experiment_cases(ARMS, points=(1, 2)),
+    ),
+)
+
+QUESTIONS = (
+    Question("06.Q1", "your derivation of the optimal discriminator"),
+    Question("06.Q2", "what your experiment shows, and how sure it is"),
 )

@@ -6,7 +6,10 @@ exp( mean_x Σ_y p(y|x) (log p(y|x) − log p(y)) ) with p(y) the mean of p(y|x)
 Every reference here is a naive Python loop in float64, independent of
 :mod:`ganlab.metrics`.  When an answer fails and matches a known wrong version (the marginal
 over all samples, torch.chunk's or NumPy's groups, the mean of the exponentials, the mean of
-the logs), the message says which.
+the logs), the message says which.  08.3 (fix a colleague's buggy score) is named neutrally:
+no title or case name a student sees before trying says what the bug is; only the hint after
+a wrong answer does.
+Written question (no points, read by the instructor): 08.Q1, what the bug does.
 Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
 worker, the references and the verdict are computed by the grader.
 """
@@ -23,6 +26,7 @@ from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
 from ganlab.grading.mistakes import answer_case
 from ganlab.grading.probes import Probe
+from ganlab.grading.questions import Question
 
 # --------------------------------------------------------------------------- the references
 
@@ -247,7 +251,7 @@ EXERCISES = (
     ),
     Exercise(
         "08.3",
-        "the bug: the mean of the logs",
+        "spot the bug: a corrected score",
         "fixed_score",
         (
             Case(
@@ -256,10 +260,12 @@ EXERCISES = (
                 _fixed_case(_probs(50, 8, 830), _probs(20, 3, 831, 0.5)),
             ),
             Case(
-                "probabilities with exact zeros: the score must stay finite",
+                "probabilities with exact zeros (one-hot rows)",
                 1,
                 _fixed_case(_one_hot(40, 6, 832), torch.eye(4, dtype=torch.float64).repeat(5, 1)),
             ),
         ),
     ),
 )
+
+QUESTIONS = (Question("08.Q1", "what the bug does"),)
