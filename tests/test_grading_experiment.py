@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -28,6 +29,34 @@ from ganlab.grading.questions import Question, clean_answer, written_answers
 from ganlab.grading.report import details, write_csv, write_json
 from ganlab.grading.runner import NotebookReport
 from ganlab.stats import paired_comparison
+
+
+def correct_experiment(
+    arms: tuple[str, str], quantile: Callable[[int], float] | None = None
+) -> Callable:
+    """A correct run_experiment for ``arms`` (the lesson test files' oracle), the interval
+    from ganlab.stats, or from ``quantile(df)`` to make a known mistake; reversed ``arms``
+    give the differences the wrong way round."""
+
+    def run_experiment(train: Callable[[str, int], float], seeds: list[int]) -> dict:
+        values = {arm: {seed: train(arm, seed) for seed in seeds} for arm in arms}
+        comparison = paired_comparison(values[arms[0]], values[arms[1]])
+        differences = [values[arms[1]][s] - values[arms[0]][s] for s in seeds]
+        interval = list(comparison.ci95)
+        if quantile is not None:
+            std = float(torch.tensor(differences, dtype=torch.float64).std())
+            half = quantile(len(seeds) - 1) * std / len(seeds) ** 0.5
+            interval = [comparison.mean_diff - half, comparison.mean_diff + half]
+        return {
+            "seeds": list(seeds),
+            **{arm: [values[arm][s] for s in seeds] for arm in arms},
+            "differences": differences,
+            "mean_difference": comparison.mean_diff,
+            "ci95": interval,
+        }
+
+    return run_experiment
+
 
 ARMS = ("vanilla", "the trick")
 EXERCISE = Exercise("98.1", "a paired experiment", "run_experiment", experiment_cases(ARMS))

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from test_grading_experiment import correct_experiment as _experiment
 from torch import Tensor, nn
 
 from ganlab.losses import discriminator_loss
-from ganlab.stats import paired_comparison
 from ganlab.tricks import HistoricalAveraging, VirtualBatchNorm, optimal_discriminator
 
 # ----------------------------------------------------------------- correct answers (oracle)
@@ -26,25 +26,6 @@ class _Averaging(HistoricalAveraging):
 
     def __init__(self, module: nn.Module, weight: float) -> None:
         super().__init__(module, weight)
-
-
-def _experiment(arms: tuple[str, str]) -> Callable:
-    """A correct ``run_experiment`` for ``arms``, through :func:`ganlab.stats.paired_comparison`."""
-
-    def run_experiment(train: Callable, seeds: list[int]) -> dict:
-        a = {seed: train(arms[0], seed) for seed in seeds}
-        b = {seed: train(arms[1], seed) for seed in seeds}
-        comparison = paired_comparison(a, b)
-        return {
-            "seeds": list(seeds),
-            arms[0]: [a[s] for s in seeds],
-            arms[1]: [b[s] for s in seeds],
-            "differences": [b[s] - a[s] for s in seeds],
-            "mean_difference": comparison.mean_diff,
-            "ci95": list(comparison.ci95),
-        }
-
-    return run_experiment
 
 
 def _smoothed_loss(real: Tensor, fake: Tensor, alpha: float = 0.9) -> Tensor:
@@ -208,18 +189,6 @@ class _WeightsOnly(_Averaging):
         self.means = [p.detach().clone() for p in self.params]
 
 
-def _normal_interval(arms: tuple[str, str]) -> Callable:
-    """A run_experiment whose interval uses 1.96 instead of Student's t."""
-
-    def run_experiment(train: Callable, seeds: list[int]) -> dict:
-        out = _experiment(arms)(train, seeds)
-        d = torch.tensor(out["differences"], dtype=torch.float64)
-        half = 1.96 * d.std().item() / len(d) ** 0.5
-        return {**out, "ci95": [d.mean().item() - half, d.mean().item() + half]}
-
-    return run_experiment
-
-
 # (exercise, wrong answer, a phrase of the hint (None: no hint expected), the failing cases)
 WRONG = {
     "05.1 count from 0": (
@@ -261,7 +230,12 @@ WRONG = {
         {0: "left out the biases", 1: "left out the biases", 2: "'0.bias'", 3: None},
         [0, 1, 2, 3],
     ),
-    "05.2 normal quantile": ("05.2", _normal_interval(("vanilla", "HA on D")), {1: "1.96"}, [1]),
+    "05.2 normal quantile": (
+        "05.2",
+        _experiment(("vanilla", "HA on D"), quantile=lambda df: 1.96),
+        {1: "1.96"},
+        [1],
+    ),
     "06.1 two-sided": ("06.1", _two_sided, "two-sided", [0, 1]),
     "06.1 no smoothing": (
         "06.1",

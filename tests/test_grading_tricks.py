@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from test_grading_experiment import correct_experiment as _experiment
 from torch import Tensor
 
 from ganlab.grading import get_exercise
 from ganlab.grading.core import ExerciseResult, run_cases
 from ganlab.grading.lessons import l03, l04
-from ganlab.stats import paired_comparison
 from ganlab.tricks import MinibatchDiscrimination, feature_matching_loss
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,30 +44,6 @@ def _features(m: Tensor) -> Tensor:
     n, b, c = m.shape
     identity = torch.eye(b * c, dtype=m.dtype).reshape(b * c, b, c)  # M_i = x_i · T = m_i
     return _layer(m.reshape(n, b * c), identity)[:, b * c :]
-
-
-def _experiment(arms: tuple[str, str], quantile: Callable[[int], float] | None = None) -> Callable:
-    """run_experiment for ``arms``, the interval from ganlab.stats (or from ``quantile(df)``,
-    to make a known mistake); seeds in the outer loop, as the notebooks' runs are."""
-
-    def run_experiment(train: Callable[[str, int], float], seeds: list[int]) -> dict:
-        values = {arm: {seed: train(arm, seed) for seed in seeds} for arm in arms}
-        comparison = paired_comparison(values[arms[0]], values[arms[1]])
-        differences = [values[arms[1]][s] - values[arms[0]][s] for s in seeds]
-        interval = list(comparison.ci95)
-        if quantile is not None:
-            std = float(torch.tensor(differences, dtype=torch.float64).std())
-            half = quantile(len(seeds) - 1) * std / len(seeds) ** 0.5
-            interval = [comparison.mean_diff - half, comparison.mean_diff + half]
-        return {
-            "seeds": list(seeds),
-            **{arm: [values[arm][s] for s in seeds] for arm in arms},
-            "differences": differences,
-            "mean_difference": comparison.mean_diff,
-            "ci95": interval,
-        }
-
-    return run_experiment
 
 
 CORRECT = {

@@ -47,7 +47,7 @@ GIVEN: dict[str, dict[str, set[str] | None]] = {
     },
     # after lesson 03, where the paired interval is an exercise, the experiments may use it
     **{lesson: {"ganlab.stats": ANY} for lesson in ("04", "05", "06", "07", "08")},
-    "09": {"ganlab.stats": ANY, "ganlab.bench.ssl": ANY},
+    "09": {"ganlab.stats": ANY, "ganlab.bench.ssl": {"ARMS", "run"}},
 }
 SOLUTIONS = re.compile(r"(^|[/\\])solutions([/\\]|$)|\d{2}_\w+\.ipynb$")
 

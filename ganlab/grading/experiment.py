@@ -25,7 +25,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from ganlab.grading.core import Case, CaseFailed, Outcome, fail, ok
+from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
 from ganlab.grading.probes import Probe
 
 # Seed sets of sizes 2, 3 and 5: Student's t quantile has a closed form for df = 1, 2, 4.
@@ -251,3 +251,11 @@ def experiment_cases(arms: tuple[str, str], points: tuple[float, float] = (1, 2)
             _probe(arms, _statistics_judge),
         ),
     )
+
+
+def experiment_exercise(
+    exercise_id: str, title: str, arms: tuple[str, str], points: tuple[float, float] = (1, 2)
+) -> Exercise:
+    """The exercise ``exercise_id`` in which the student writes ``run_experiment`` comparing
+    ``arms`` (see :func:`experiment_cases`)."""
+    return Exercise(exercise_id, title, "run_experiment", experiment_cases(arms, points))

@@ -26,7 +26,7 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
-from ganlab.grading.experiment import experiment_cases
+from ganlab.grading.experiment import experiment_exercise
 from ganlab.grading.mistakes import compare_with_mistakes
 from ganlab.grading.probes import Probe
 from ganlab.grading.questions import Question
@@ -331,11 +331,11 @@ EXERCISES = (
         (1, 1, 1),
         seed=310,
     ),
-    Exercise(
+    experiment_exercise(
         "03.3",
         "a paired experiment: vanilla vs feature matching",
-        "run_experiment",
-        experiment_cases(ARMS, points=(1, 2)),
+        ARMS,
+        (1, 2),
     ),
 )
 QUESTIONS = (Question("03.Q1", "what your experiment shows"),)

@@ -29,7 +29,7 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor, compare_tensor, first_failure
 from ganlab.grading.core import Case, Exercise, Outcome, fail
-from ganlab.grading.experiment import experiment_cases
+from ganlab.grading.experiment import experiment_exercise
 from ganlab.grading.mistakes import answer_case, compare_with_mistakes
 from ganlab.grading.probes import Probe
 from ganlab.grading.questions import Question
@@ -318,11 +318,11 @@ EXERCISES = (
             ),
         ),
     ),
-    Exercise(
+    experiment_exercise(
         "04.4",
         "a paired experiment: vanilla vs minibatch discrimination",
-        "run_experiment",
-        experiment_cases(ARMS, points=(1, 1)),
+        ARMS,
+        (1, 1),
     ),
 )
 QUESTIONS = (Question("04.Q1", "what your experiment shows"),)

@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from ganlab.grading.compare import as_tensor, first_failure
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail
-from ganlab.grading.experiment import experiment_cases
+from ganlab.grading.experiment import experiment_exercise
 from ganlab.grading.mistakes import compare_with_mistakes
 from ganlab.grading.probes import Probe
 from ganlab.grading.questions import Question
@@ -367,11 +367,11 @@ EXERCISES = (
             ),
         ),
     ),
-    Exercise(
+    experiment_exercise(
         "05.2",
         "experiment: historical averaging on D against the baseline",
-        "run_experiment",
-        experiment_cases(ARMS, points=(1, 2)),
+        ARMS,
+        (1, 2),
     ),
 )
 

@@ -25,7 +25,7 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, Exercise, Outcome, fail, ok
-from ganlab.grading.experiment import experiment_cases
+from ganlab.grading.experiment import experiment_exercise
 from ganlab.grading.mistakes import compare_with_mistakes
 from ganlab.grading.probes import Probe, combine
 from ganlab.grading.questions import Question
@@ -327,11 +327,11 @@ EXERCISES = (
             ),
         ),
     ),
-    Exercise(
+    experiment_exercise(
         "06.3",
         "experiment: one-sided smoothing against none, with a fast discriminator",
-        "run_experiment",
-        experiment_cases(ARMS, points=(1, 2)),
+        ARMS,
+        (1, 2),
     ),
 )
 

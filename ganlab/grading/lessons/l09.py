@@ -1,14 +1,19 @@
 """Graded cases of lesson 09 (``solutions/09_semi_supervised.ipynb``): the K+1 classifier, §5.
 
-With l_{K+1} = 0 and Z(x) = Σ_k exp l_k(x):  D(x) = Z(x) / (Z(x) + 1), and
-L_unsupervised = −½ mean_i log D(x_i) − ½ mean_j log(1 − D(G(z_j))).  The references are
-computed here, independently of :mod:`ganlab.semisupervised`: in exact arithmetic with
-Python's ``math`` (log Z by a max-shifted sum), the gradients in closed form.  The
-large-logit cases break the naive Z / (Z + 1), whose exp overflows.  Exercise 09.3 (the
-class-balanced labelled subset) is graded on its properties, not on one particular
-shuffle.
-Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
-worker, the references and the verdict are computed by the grader.
+09.1 and 09.2 are a derivation.  Adding the same f(x) to all K+1 logits changes no
+probability, so the "generated" logit l_{K+1} can be subtracted from every logit: the student
+returns the K logits l_k − l_{K+1} (09.1), then D(x) = 1 − p(K+1 | x) from K logits with the
+(K+1)-th fixed at 0, which is Z(x) / (Z(x) + 1) = sigmoid(log Z(x)), Z = Σ_k exp l_k (09.2).
+The notebook never prints either result, and neither do the case names nor the hints (they
+name the mistake, not the answer).  09.3 is L_unsupervised = −½ mean_i log D(x_i)
+− ½ mean_j log(1 − D(G(z_j))) from K logits, 09.4 the class-balanced labelled subset (graded
+on its properties, not on one particular shuffle), 09.5 the paired experiment "supervised"
+against "K+1" (:mod:`ganlab.grading.experiment`).
+The references are computed here, independently of :mod:`ganlab.semisupervised`: in exact
+arithmetic with Python's ``math`` (log Z by a max-shifted sum), the gradients in closed form.
+The large-logit cases break the naive Z / (Z + 1) and log(p_k / p_{K+1}), whose exp overflows
+or underflows.  Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function
+runs in the worker, the references and the verdict are computed by the grader.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ from torch import Tensor
 
 from ganlab.grading.compare import as_tensor
 from ganlab.grading.core import Case, CaseFailed, Exercise, Outcome, fail, ok
+from ganlab.grading.experiment import experiment_exercise
 from ganlab.grading.mistakes import answer_case, compare_with_mistakes
 from ganlab.grading.probes import Probe
+from ganlab.grading.questions import Question
+
+ARMS = ("supervised", "K+1")  # 09.5: 100 labels alone, then with the unlabelled digits and G
 
 Loss = Callable[[Tensor, Tensor], Tensor]  # (logits_unlabeled, logits_fake) -> a scalar
 
@@ -81,6 +90,57 @@ def _probability_reference(logits: Tensor) -> Tensor:
     return torch.tensor([_sigmoid(_lse(r)) for r in logits.double().tolist()], dtype=torch.float64)
 
 
+# ---------------------------------------------------- 09.1: one logit too many
+
+
+def _fixed_reference(logits: Tensor) -> Tensor:
+    """Row by row in float64: each of the first K logits minus the (K+1)-th."""
+    rows = [[v - row[-1] for v in row[:-1]] for row in logits.double().tolist()]
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def _fixed_mistakes(logits: Tensor) -> dict[str, Tensor]:
+    x = logits.double()
+    k = x.shape[1] - 1
+    return {
+        "you dropped the generated class's logit and left the others as they were: with a 0 "
+        "in its place the K+1 probabilities change, unless that logit was 0 already": x[:, :k],
+        'the sign is flipped: a class more likely than "generated" must keep a positive '
+        "logit once the generated class's logit is 0": x[:, k:] - x[:, :k],
+        "you shifted the logits by their largest one: the probabilities stay the same, but the "
+        "logit that must end at 0 is the generated class's": x[:, :k] - x.amax(1, keepdim=True),
+        "you shifted the logits by their mean: the probabilities stay the same, but the logit "
+        "that must end at 0 is the generated class's": x[:, :k] - x.mean(1, keepdim=True),
+        "those are log-probabilities (log-softmax): the probabilities stay the same, but the "
+        "generated class's logit is not 0 then": torch.log_softmax(x, dim=1)[:, :k],
+        "you treated the first logit as the generated class's: it is the last one, number K+1": x[
+            :, 1:
+        ]
+        - x[:, :1],
+    }
+
+
+def _fixed_case(*inputs: Tensor) -> Callable[[Callable[[Tensor], Tensor]], Outcome]:
+    return answer_case(
+        lambda logits: f"drop_generated_logit(logits of shape {tuple(logits.shape)})",
+        [(logits,) for logits in inputs],
+        _fixed_reference,
+        _fixed_mistakes,
+    )
+
+
+def _far_apart() -> Tensor:
+    """float64 rows whose logits lie hundreds apart: a probability of e^{-800} is 0 in
+    floating point, so a detour through the probabilities (and their ratio) breaks."""
+    rows = [
+        [1000.0, 999.0, -3.0, 200.0],
+        [-1000.0, -1001.0, -999.0, 0.0],
+        [800.0, -800.0, 0.0, -800.5],
+        [3.0, 1.0, 2.0, 1000.0],
+    ]
+    return torch.tensor(rows, dtype=torch.float64)
+
+
 # --------------------------------------------------------------------- the known mistakes
 
 
@@ -95,14 +155,14 @@ def _loss_mistakes(unl: Tensor, fake: Tensor) -> dict[str, Tensor]:
         "you left out the ½: the loss is −½ E log D(x) − ½ E log(1 − D(G(z)))": (
             -lu.mean() + sp(lu).mean() + sp(lf).mean()
         ),
-        "the roles are swapped: unlabelled data should get −log D(x) = −LSE + softplus(LSE), "
-        "generated data −log(1 − D(G(z))) = softplus(LSE)": (
+        "the roles are swapped: the unlabelled (real) examples are the ones whose D is pushed "
+        "towards 1, the generated ones towards 0": (
             0.5 * (sp(lu).mean() - lf.mean() + sp(lf).mean())
         ),
         "the sign is flipped: D minimises −log D(x) − log(1 − D(G(z))), a positive number": -(
             -0.5 * lu.mean() + 0.5 * sp(lu).mean() + 0.5 * sp(lf).mean()
         ),
-        "you used the largest logit instead of log Z = logsumexp over the classes": (
+        "you used the largest logit alone: D(x) depends on every class's logit (see 09.2)": (
             -0.5 * unl.double().amax(1).mean()
             + 0.5 * sp(unl.double().amax(1)).mean()
             + 0.5 * sp(fake.double().amax(1)).mean()
@@ -113,13 +173,16 @@ def _loss_mistakes(unl: Tensor, fake: Tensor) -> dict[str, Tensor]:
 def _probability_mistakes(logits: Tensor) -> dict[str, Tensor]:
     x = logits.double()
     return {
-        "that is 1 − D(x) = 1 / (Z + 1), the probability of the generated class": (
-            1 - torch.sigmoid(_lse64(x))
+        "that is 1 − D(x), the probability of the generated class; D(x) is the probability "
+        "that x is real, of any of the K classes": (1 - torch.sigmoid(_lse64(x))),
+        "you used the largest logit alone: every real class adds to the probability that x is "
+        "real, not only the most likely one": (torch.sigmoid(x.amax(1))),
+        "you added the logits: the probabilities of the K real classes add up, their logits "
+        "do not": (torch.sigmoid(x.sum(1))),
+        "that is the largest softmax probability over the K classes, which leaves out the "
+        "generated class: with it, the K+1 probabilities sum to 1": (
+            torch.softmax(x, dim=1).amax(1)
         ),
-        "you used the largest logit instead of log Z = logsumexp over the classes": (
-            torch.sigmoid(x.amax(1))
-        ),
-        "you took the sum of the logits, not log Σ exp: Z = Σ_k exp l_k": (torch.sigmoid(x.sum(1))),
     }
 
 
@@ -259,29 +322,20 @@ def _too_few_judge(data: dict) -> Outcome:
 EXERCISES = (
     Exercise(
         "09.1",
-        "the unsupervised K+1 loss from K logits",
-        "unsupervised_loss",
+        "one logit too many: the generated class's logit at 0",
+        "drop_generated_logit",
         (
             Case(
-                "random logits, N = 6 unlabelled and M = 9 fake: the value",
-                2,
-                _loss_value_case((_logits(6, 10, 910), _logits(9, 10, 911, shift=-1.0))),
-            ),
-            Case(
-                "the gradients with respect to both batches of logits: the closed form",
+                "random logits of K + 1 = 11 and of K + 1 = 5 classes",
                 1,
-                _loss_gradient_case(_logits(5, 4, 912), _logits(7, 4, 913, scale=3.0)),
+                _fixed_case(_logits(6, 11, 930), _logits(4, 5, 931, scale=3.0, shift=1.0)),
             ),
-            Case(
-                "logits near ±1000 (exp overflows): still finite and right",
-                2,
-                _loss_value_case((_huge(), _huge().flip(0)), (_huge() * -1, _huge())),
-            ),
+            Case("logits hundreds apart (float64): finite and exact", 1, _fixed_case(_far_apart())),
         ),
     ),
     Exercise(
         "09.2",
-        "D(x) = Z(x) / (Z(x) + 1)",
+        "the probability that x is real, from the K logits",
         "discriminator_probability",
         (
             Case("random logits (8, 10)", 1, _probability_case(_logits(8, 10, 920, scale=3.0))),
@@ -294,17 +348,39 @@ EXERCISES = (
     ),
     Exercise(
         "09.3",
+        "the unsupervised K+1 loss from K logits",
+        "unsupervised_loss",
+        (
+            Case(
+                "random logits, N = 6 unlabelled and M = 9 fake: the value",
+                1,
+                _loss_value_case((_logits(6, 10, 910), _logits(9, 10, 911, shift=-1.0))),
+            ),
+            Case(
+                "the gradients with respect to both batches of logits: the closed form",
+                0.5,
+                _loss_gradient_case(_logits(5, 4, 912), _logits(7, 4, 913, scale=3.0)),
+            ),
+            Case(
+                "logits near ±1000 (exp overflows): still finite and right",
+                1,
+                _loss_value_case((_huge(), _huge().flip(0)), (_huge() * -1, _huge())),
+            ),
+        ),
+    ),
+    Exercise(
+        "09.4",
         "the class-balanced labelled subset",
         "labeled_subset",
         (
             Case(
                 "per_class examples of every class, no repeats",
-                1,
+                0.5,
                 Probe(lambda student: student(_BALANCED.clone(), 7, 0), _balanced_judge),
             ),
             Case(
                 "the seed decides the subset, reproducibly",
-                1,
+                0.5,
                 Probe(
                     lambda student: [student(_SEEDED.clone(), 5, s) for s in _SEEDS],
                     _seed_judge,
@@ -312,9 +388,20 @@ EXERCISES = (
             ),
             Case(
                 "too few examples of a class: ValueError",
-                1,
+                0.5,
                 Probe(_too_few_run, _too_few_judge),
             ),
         ),
     ),
+    experiment_exercise(
+        "09.5",
+        "experiment: 100 labels alone against K+1 with the unlabelled digits",
+        ARMS,
+        (1, 1),
+    ),
+)
+
+QUESTIONS = (
+    Question("09.Q1", "why the generated class's logit can be fixed at 0"),
+    Question("09.Q2", "what your experiment shows, and how sure it is"),
 )
