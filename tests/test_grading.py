@@ -31,6 +31,7 @@ from ganlab.grading.generate import (
     BEGIN,
     END,
     SolutionMarkerError,
+    exercise_name,
     exercise_notebook,
     render_exercises,
     strip_solutions,
@@ -39,7 +40,8 @@ from ganlab.grading.guard import Fingerprint, grading_namespaces
 from ganlab.grading.report import MESSAGE_CHARS, details, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "00_gan_basics.ipynb"
+SOLUTION = ROOT / "solutions" / "00_gan_basics_solutions.ipynb"
+EXERCISE = ROOT / "exercises" / "00_gan_basics_exercises.ipynb"
 
 
 def _saturation_gradients(minimax: Callable, nonsaturating: Callable) -> Callable:
@@ -350,7 +352,7 @@ def test_committed_exercises_are_in_sync_with_the_solutions() -> None:
 
 def test_no_solution_text_survives_in_the_exercises() -> None:
     for solution in (ROOT / "solutions").glob("*.ipynb"):
-        exercise_text = (ROOT / "exercises" / solution.name).read_text(encoding="utf-8")
+        exercise_text = (ROOT / "exercises" / exercise_name(solution.name)).read_text("utf-8")
         exercise = nbformat.reads(exercise_text, as_version=4)
         assert all(c.get("outputs", []) == [] for c in exercise.cells)
         assert all(c.get("execution_count") is None for c in exercise.cells)
@@ -373,8 +375,8 @@ def test_exercises_command_writes_and_checks(tmp_path: Path, capsys: pytest.Capt
     assert "out of date" in capsys.readouterr().out and not list(tmp_path.iterdir())
     assert cli_main(args) == 0
     assert cli_main([*args, "--check"]) == 0
-    written = (tmp_path / SOLUTION.name).read_text(encoding="utf-8")
-    assert written == (ROOT / "exercises" / SOLUTION.name).read_text(encoding="utf-8")
+    written = (tmp_path / EXERCISE.name).read_text(encoding="utf-8")
+    assert written == EXERCISE.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------- ganlab grade
@@ -635,7 +637,7 @@ def test_exercises_never_overwrite_a_students_edits(
     shutil.copy(SOLUTION, solutions / SOLUTION.name)
     args = ["exercises", "--solutions", str(solutions), "--exercises", str(exercises)]
     assert cli_main(args) == 0
-    path = exercises / SOLUTION.name
+    path = exercises / EXERCISE.name
     # a student writes an answer: their notebook is kept, and says so
     notebook = nbformat.read(path, as_version=4)
     stub = next(c for c in notebook.cells if "raise NotImplementedError()" in c.source)
@@ -674,3 +676,14 @@ def test_an_exception_names_the_line_of_the_students_cell() -> None:
     assert message.endswith("(line 3 of loss)")
     library = run_cases(get_exercise("00.1"), lambda r, f: torch.cat(r))  # raises inside torch
     assert "line" not in library.cases[0].message
+
+
+def test_lessons_exercises_and_solutions_have_names_of_their_own() -> None:
+    assert exercise_name("01_xy_game_solutions.ipynb") == "01_xy_game_exercises.ipynb"
+    assert exercise_name("01_xy_game.ipynb") == "01_xy_game_exercises.ipynb"
+    for lesson in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        solution = ROOT / "solutions" / f"{lesson.stem}_solutions.ipynb"
+        exercise = ROOT / "exercises" / f"{lesson.stem}_exercises.ipynb"
+        assert solution.is_file() and exercise.is_file(), lesson.name
+        assert f"../exercises/{exercise.name}" in lesson.read_text(encoding="utf-8")
+        assert f"../notebooks/{lesson.name}" in exercise.read_text(encoding="utf-8")

@@ -635,9 +635,9 @@ def test_the_naive_reference_agrees_with_the_lessons_run() -> None:
 def test_grade_lessons_01_and_02(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     notebooks = [
-        str(ROOT / folder / name)
+        str(ROOT / folder / f"{name}_{folder}.ipynb")
         for folder in ("solutions", "exercises")
-        for name in ("01_xy_game.ipynb", "02_piecewise_game.ipynb")
+        for name in ("01_xy_game", "02_piecewise_game")
     ]
     command = [sys.executable, "-m", "ganlab.cli", "grade", *notebooks, "--json", str(report)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)

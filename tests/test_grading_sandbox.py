@@ -19,7 +19,7 @@ from ganlab.cli import main as cli_main
 from ganlab.grading import sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "00_gan_basics.ipynb"
+SOLUTION = ROOT / "solutions" / "00_gan_basics_solutions.ipynb"
 HAVE_BWRAP = shutil.which("bwrap") is not None
 needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap (bwrap) is not installed")
 MARKER = "987654.321"  # the background process's argument, to find it afterwards
@@ -140,7 +140,7 @@ def test_ci_has_the_sandbox():
 
 
 def test_the_deadline_does_not_grow_with_the_cells(tmp_path, monkeypatch):
-    from ganlab.grading import runner
+    from ganlab.grading import lesson_exercises, runner
 
     seen = []
     monkeypatch.setattr(
@@ -151,5 +151,6 @@ def test_the_deadline_does_not_grow_with_the_cells(tmp_path, monkeypatch):
         cells.append(nbformat.v4.new_code_cell('check("00.1", discriminator_loss)'))
         nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / f"n{count}.ipynb")
         runner.grade_notebook(tmp_path / f"n{count}.ipynb", timeout=10.0)
-    assert seen[0] == seen[1] == runner.STARTUP_S + 10.0 * (runner.WORK_UNITS + 4)
+    exercises = len(lesson_exercises("00"))  # the whole lesson is graded
+    assert seen[0] == seen[1] == runner.STARTUP_S + 10.0 * (runner.WORK_UNITS + exercises)
     assert runner.deadline_seconds(40, 10.0) == runner.deadline_seconds(runner.MAX_EXERCISES, 10.0)

@@ -1,4 +1,4 @@
-"""Graded cases of lesson 00 (``solutions/00_gan_basics.ipynb``): the vanilla GAN losses.
+"""Graded cases of lesson 00 (``solutions/00_gan_basics_*``): the vanilla GAN losses.
 
 Every case is a :class:`~ganlab.grading.probes.Probe`: the student's function runs in the
 sandboxed worker, which returns only its values and gradients; the references and the

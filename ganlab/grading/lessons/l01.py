@@ -1,4 +1,4 @@
-"""Graded cases of lesson 01 (``solutions/01_xy_game.ipynb``): gradient steps on the xy game.
+"""Graded cases of lesson 01 (``solutions/01_xy_game_*``): gradient steps on the xy game.
 
 V(x, y) = x·y; player x minimises V, player y maximises it.  Every case computes its
 reference here in float64, independently of :mod:`ganlab.games`:

@@ -1,4 +1,4 @@
-"""Graded cases of lesson 02 (``solutions/02_piecewise_game.ipynb``): historical averaging.
+"""Graded cases of lesson 02 (``solutions/02_piecewise_game_*``): historical averaging.
 
 The piecewise game V(x, y) = (f(x) − 1)(y − 1), f(x) = x for x < 0 and x² for x ≥ 0; x
 minimises V and y maximises it.  Historical averaging (§3.3) adds weight·(θ − θ̄_t)² to each

@@ -1,4 +1,4 @@
-"""Graded cases of lesson 03 (``solutions/03_feature_matching.ipynb``): feature matching.
+"""Graded cases of lesson 03 (``solutions/03_feature_matching_*``): feature matching.
 
 The generator's cost of §3.1 compares the batch means of D's features on real data, (N, F),
 and on generated data, (M, F):  L = || mean_i f(x_i) − mean_j f(G(z_j)) ||_2^2 = Σ_k Δ_k².

@@ -1,4 +1,4 @@
-"""Graded cases of lesson 04 (``solutions/04_minibatch_discrimination.ipynb``): §3.2.
+"""Graded cases of lesson 04 (``solutions/04_minibatch_discrimination_*``): §3.2.
 
 M_i = f(x_i)·T ∈ R^{B×C}, T ∈ R^{A×B×C};  c_b(x_i, x_j) = exp(−||M_{i,b} − M_{j,b}||_1);
 o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j), without the learned per-kernel bias of the official

@@ -1,4 +1,4 @@
-"""Graded cases of lesson 05 (``solutions/05_historical_averaging.ipynb``): §3.3 on networks.
+"""Graded cases of lesson 05 (``solutions/05_historical_averaging_*``): §3.3 on networks.
 
 05.1 is a class ``HistoricalAverage(module, weight)`` that keeps the running mean θ̄ of every
 parameter of an ``nn.Module`` (θ[1], the weights at construction, included; ``update()``

@@ -1,4 +1,4 @@
-"""Graded cases of lesson 06 (``solutions/06_one_sided_label_smoothing.ipynb``): §3.4.
+"""Graded cases of lesson 06 (``solutions/06_one_sided_label_smoothing_*``): §3.4.
 
 06.1 is D's cost with the real targets smoothed to α and the fake targets left at 0,
 computed from logits:  −mean_i [α log σ(r_i) + (1 − α) log(1 − σ(r_i))] − mean_j log(1 − σ(f_j)).

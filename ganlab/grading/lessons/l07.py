@@ -1,4 +1,4 @@
-"""Graded cases of lesson 07 (``solutions/07_virtual_batch_normalization.ipynb``): §3.5.
+"""Graded cases of lesson 07 (``solutions/07_virtual_batch_normalization_*``): §3.5.
 
 07.1: the reference statistics of a reference batch (B, C, H, W): per channel, the mean μ
 and the mean of squares ν over the batch and the positions.  07.2 (derived in the notebook

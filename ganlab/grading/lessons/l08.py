@@ -1,4 +1,4 @@
-"""Graded cases of lesson 08 (``solutions/08_inception_score.ipynb``): the Inception score.
+"""Graded cases of lesson 08 (``solutions/08_inception_score_*``): the Inception score.
 
 For probabilities p(y|x), (N, K), cut into ``splits`` consecutive groups of rows
 [k·N // splits, (k+1)·N // splits), the score of a group is

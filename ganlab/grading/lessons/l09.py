@@ -1,4 +1,4 @@
-"""Graded cases of lesson 09 (``solutions/09_semi_supervised.ipynb``): the K+1 classifier, §5.
+"""Graded cases of lesson 09 (``solutions/09_semi_supervised_*``): the K+1 classifier, §5.
 
 09.1 and 09.2 are a derivation.  Adding the same f(x) to all K+1 logits changes no
 probability, so the "generated" logit l_{K+1} can be subtracted from every logit: the student
