@@ -237,3 +237,13 @@ def test_every_question_has_its_answer_cell_in_the_solution_and_the_exercise() -
         solved = written_answers(solution, questions)
         assert all(solved.values()), f"{solution.name}: a question has no model answer"
         assert not any(written_answers(exercise, questions).values()), exercise.name
+
+
+def test_the_grading_worker_does_not_import_nbformat() -> None:
+    """nbformat takes about a second to import; the worker, started per submission, needs none."""
+    import subprocess
+    import sys
+
+    code = "import sys, ganlab.grading.worker, ganlab.grading; print('nbformat' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

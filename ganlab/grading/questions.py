@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganlab.grading.generate import ANSWER_STUB, BEGIN, END
-
 QUESTION_ID = re.compile(r"(\d{2})\.Q(\d+)")
 MAX_ANSWER_CHARS = 4000  # more is cut (with a mark), so a report stays readable
 
@@ -72,6 +70,9 @@ def _tags(cell: dict) -> list[str]:
 def clean_answer(text: str) -> str:
     """The answer as written, without the exercise's placeholder or a solution's markers;
     ``""`` if nothing else."""
+    # here, not above: generate imports nbformat, a second that a grading worker never needs
+    from ganlab.grading.generate import ANSWER_STUB, BEGIN, END
+
     for marker in (ANSWER_STUB[0], BEGIN, END):  # the placeholder, and a solution's markers
         text = text.replace(marker, "")
     text = text.strip()

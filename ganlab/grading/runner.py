@@ -33,6 +33,7 @@ from ganlab.grading.probes import judge_probes
 from ganlab.grading.questions import lesson_questions, written_answers
 from ganlab.grading.sandbox import limited, require_bwrap, sandbox_env, sandboxed
 from ganlab.grading.submission import SubmissionError, code_cells, exercise_set
+from ganlab.grading.worker import prepare
 
 DEFAULT_TIMEOUT_S = 60.0
 MAX_RESULTS_BYTES = 1 << 20  # what a worker's results may take; far more than they need
@@ -178,6 +179,9 @@ def _run_worker(
         # From a thread: a worker stuck before reading its stdin must not stall the deadline.
         cells_json = json.dumps(cells).encode()
         threading.Thread(target=_send, args=(worker, cells_json), daemon=True).start()
+        # The judges' one-time costs (PyTorch's first optimizer step) are paid here while the
+        # worker starts, not after it (see ganlab.grading.worker.prepare).
+        threading.Thread(target=prepare, args=(exercises,), daemon=True).start()
         lines, finished = _read_until(results, deadline)
         try:
             worker.wait(timeout=max(deadline - time.monotonic(), 0.0))

@@ -166,10 +166,11 @@ def _emitter(fd: int) -> Callable[[ExerciseResult], None]:
 
 
 def prepare(exercises: Sequence[Exercise]) -> None:
-    """Run each graded lesson module's ``prepare()``, if it has one, before any student code:
-    one-time costs of the libraries its probes use (PyTorch's first optimizer step imports
-    its compiler, seconds) are paid here, in the start-up budget, not in a probe's time
-    limit."""
+    """Run each graded lesson module's ``prepare()``, if it has one: one-time costs of the
+    libraries its probes and judges use (PyTorch's first optimizer step imports its compiler,
+    a second or more).  The worker calls it before any student code, so that the cost falls
+    in the start-up budget and not in a probe's time limit; the grader, while the worker
+    starts."""
     for lesson in sorted({exercise.lesson for exercise in exercises}):
         module = lesson_module(lesson)
         getattr(module, "prepare", lambda: None)()
