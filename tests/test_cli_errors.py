@@ -16,7 +16,7 @@ from ganlab.cli import build_parser, main, subparsers_of
 from ganlab.config import profile_name
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = str(ROOT / "solutions" / "00_gan_basics_solutions.ipynb")
+SOLUTION = str(ROOT / "solutions" / "00_gan_basics_exercises.ipynb")
 
 
 def assert_one_error_line(code: int, err: str, *needles: str) -> str:

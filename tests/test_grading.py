@@ -31,7 +31,6 @@ from ganlab.grading.generate import (
     BEGIN,
     END,
     SolutionMarkerError,
-    exercise_name,
     exercise_notebook,
     render_exercises,
     strip_solutions,
@@ -40,8 +39,8 @@ from ganlab.grading.guard import Fingerprint, grading_namespaces
 from ganlab.grading.report import MESSAGE_CHARS, details, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "00_gan_basics_solutions.ipynb"
-EXERCISE = ROOT / "exercises" / "00_gan_basics_exercises.ipynb"
+SOLUTION = ROOT / "solutions" / "00_gan_basics_exercises.ipynb"
+EXERCISE = ROOT / "exercises" / SOLUTION.name
 
 
 def _saturation_gradients(minimax: Callable, nonsaturating: Callable) -> Callable:
@@ -352,7 +351,7 @@ def test_committed_exercises_are_in_sync_with_the_solutions() -> None:
 
 def test_no_solution_text_survives_in_the_exercises() -> None:
     for solution in (ROOT / "solutions").glob("*.ipynb"):
-        exercise_text = (ROOT / "exercises" / exercise_name(solution.name)).read_text("utf-8")
+        exercise_text = (ROOT / "exercises" / solution.name).read_text(encoding="utf-8")
         exercise = nbformat.reads(exercise_text, as_version=4)
         assert all(c.get("outputs", []) == [] for c in exercise.cells)
         assert all(c.get("execution_count") is None for c in exercise.cells)
@@ -678,12 +677,11 @@ def test_an_exception_names_the_line_of_the_students_cell() -> None:
     assert "line" not in library.cases[0].message
 
 
-def test_lessons_exercises_and_solutions_have_names_of_their_own() -> None:
-    assert exercise_name("01_xy_game_solutions.ipynb") == "01_xy_game_exercises.ipynb"
-    assert exercise_name("01_xy_game.ipynb") == "01_xy_game_exercises.ipynb"
+def test_a_lesson_and_its_exercises_have_names_of_their_own() -> None:
+    """Exercises and solutions pair by name; the lesson's name differs (two browser tabs)."""
     for lesson in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        solution = ROOT / "solutions" / f"{lesson.stem}_solutions.ipynb"
-        exercise = ROOT / "exercises" / f"{lesson.stem}_exercises.ipynb"
+        name = f"{lesson.stem}_exercises.ipynb"
+        solution, exercise = ROOT / "solutions" / name, ROOT / "exercises" / name
         assert solution.is_file() and exercise.is_file(), lesson.name
-        assert f"../exercises/{exercise.name}" in lesson.read_text(encoding="utf-8")
+        assert f"../exercises/{name}" in lesson.read_text(encoding="utf-8")
         assert f"../notebooks/{lesson.name}" in exercise.read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ def test_imports_of_graded_concepts_are_flagged_with_cell_and_exercise():
         'check("03.1", f)',
         "import ganlab.losses as L\nimport importlib\n"
         "m = importlib.import_module('ganlab.metrics')",
-        "text = open('../solutions/03_feature_matching_solutions.ipynb').read()",
+        "text = open('../solutions/03_feature_matching_exercises.ipynb').read()",
         "from ganlab.grading import lessons",
         "def broken(:\n    pass",  # not Python: skipped, not a crash
         'check("03.2", g)',
@@ -36,7 +36,7 @@ def test_imports_of_graded_concepts_are_flagged_with_cell_and_exercise():
         "cell 4 (before the check of 03.2): imports ganlab.losses",
         "cell 4 (before the check of 03.2): imports ganlab.metrics dynamically",
         "cell 5 (before the check of 03.2): names the solutions "
-        "('../solutions/03_feature_matching_solutions.ipynb')",
+        "('../solutions/03_feature_matching_exercises.ipynb')",
         "cell 6 (before the check of 03.2): imports lessons from ganlab.grading",
         "cell 9: imports ganlab.semisupervised dynamically",
     ]
@@ -66,7 +66,7 @@ def test_the_course_notebooks_raise_no_flag():
 
 
 def test_flags_reach_the_reports_and_cost_no_points(tmp_path):
-    notebook = nbformat.read(ROOT / "solutions" / "00_gan_basics_solutions.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "solutions" / "00_gan_basics_exercises.ipynb", as_version=4)
     notebook.cells.insert(1, nbformat.v4.new_code_cell("from ganlab.losses import generator_loss"))
     nbformat.write(notebook, tmp_path / "delegating.ipynb")
     report, table = tmp_path / "r.json", tmp_path / "r.csv"

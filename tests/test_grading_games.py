@@ -635,7 +635,7 @@ def test_the_naive_reference_agrees_with_the_lessons_run() -> None:
 def test_grade_lessons_01_and_02(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     notebooks = [
-        str(ROOT / folder / f"{name}_{folder}.ipynb")
+        str(ROOT / folder / f"{name}_exercises.ipynb")
         for folder in ("solutions", "exercises")
         for name in ("01_xy_game", "02_piecewise_game")
     ]

@@ -20,7 +20,7 @@ from ganlab.grading.core import run_cases
 from ganlab.grading.probes import DataError, from_data, is_probed, judge_probes, to_data
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "00_gan_basics_solutions.ipynb"
+SOLUTION = ROOT / "solutions" / "00_gan_basics_exercises.ipynb"
 
 # Writes a "passed, full points" line for every exercise of lesson 00 to the results pipe.
 FORGE = """

@@ -89,7 +89,7 @@ def test_control_characters_and_undecodable_names_are_shown_escaped(tmp_path):
 
 
 def test_report_paths_are_checked_before_grading(tmp_path, capsys):
-    solution = str(ROOT / "solutions" / "00_gan_basics_solutions.ipynb")
+    solution = str(ROOT / "solutions" / "00_gan_basics_exercises.ipynb")
     assert cli_main(["grade", solution, "--json", str(tmp_path), "--no-sandbox"]) == 2
     assert "is a folder" in capsys.readouterr().err
     missing = tmp_path / "no" / "such" / "r.csv"
@@ -98,7 +98,7 @@ def test_report_paths_are_checked_before_grading(tmp_path, capsys):
 
 
 def test_exit_status_1_when_some_are_not_graded(tmp_path):
-    good = nbformat.read(ROOT / "solutions" / "00_gan_basics_solutions.ipynb", as_version=4)
+    good = nbformat.read(ROOT / "solutions" / "00_gan_basics_exercises.ipynb", as_version=4)
     nbformat.write(good, tmp_path / "good.ipynb")
     (tmp_path / "bad.ipynb").write_text(json.dumps(_cells({"cell_type": "code", "source": 7})))
     out, err = io.StringIO(), io.StringIO()

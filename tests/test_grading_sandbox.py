@@ -19,7 +19,7 @@ from ganlab.cli import main as cli_main
 from ganlab.grading import sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "00_gan_basics_solutions.ipynb"
+SOLUTION = ROOT / "solutions" / "00_gan_basics_exercises.ipynb"
 HAVE_BWRAP = shutil.which("bwrap") is not None
 needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap (bwrap) is not installed")
 MARKER = "987654.321"  # the background process's argument, to find it afterwards

@@ -117,7 +117,7 @@ def test_the_rule_waits_for_the_values_and_a_stub_is_not_attempted() -> None:
 
 def _grade(tmp_path: Path, cells: list[str]) -> dict:
     """04's solution with ``cells`` inserted before 04.2's check, graded by ``ganlab grade``."""
-    solution = nbformat.read(ROOT / "solutions" / "04_minibatch_discrimination_solutions.ipynb", 4)
+    solution = nbformat.read(ROOT / "solutions" / "04_minibatch_discrimination_exercises.ipynb", 4)
     at = next(i for i, c in enumerate(solution.cells) if 'check("04.2"' in c.source)
     solution.cells[at:at] = [nbformat.v4.new_code_cell(source) for source in cells]
     path = tmp_path / "04.ipynb"

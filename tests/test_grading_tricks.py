@@ -371,7 +371,7 @@ def test_wrong_types_are_named() -> None:
 
 def test_a_submitted_loop_is_graded_without_a_tamper_alarm(tmp_path: Path) -> None:
     """The loop rule is read from the submitted file by the grader; the values pass."""
-    solution = nbformat.read(ROOT / "solutions" / "04_minibatch_discrimination_solutions.ipynb", 4)
+    solution = nbformat.read(ROOT / "solutions" / "04_minibatch_discrimination_exercises.ipynb", 4)
     (check,) = [i for i, c in enumerate(solution.cells) if 'check("04.2"' in c.source]
     solution.cells.insert(
         check, nbformat.v4.new_code_cell("minibatch_features = minibatch_features_loop")

@@ -1,6 +1,6 @@
-"""Write ``exercises/NN_name_exercises.ipynb`` from ``solutions/NN_name_solutions.ipynb``
-(``ganlab exercises``); the lesson itself is ``notebooks/NN_name.ipynb``, so the three have
-names of their own in a browser's tabs.
+"""Write ``exercises/NN_name_exercises.ipynb`` from ``solutions/NN_name_exercises.ipynb``
+(``ganlab exercises``): an exercise notebook has its solution's name, and the lesson is
+``notebooks/NN_name.ipynb``, so a lesson and its exercises read differently in browser tabs.
 
 As in nbgrader, an answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``.  In
 the exercise notebook a code region becomes ``# YOUR CODE HERE`` and
@@ -109,19 +109,9 @@ def _tags_only(metadata: dict) -> dict:
     return {"tags": list(metadata["tags"])} if metadata.get("tags") else {}
 
 
-SOLUTION_SUFFIX, EXERCISE_SUFFIX = "_solutions.ipynb", "_exercises.ipynb"
-
-
-def exercise_name(solution_name: str) -> str:
-    """The exercise notebook's file name for a solution's: ``01_xy_game_solutions.ipynb`` ->
-    ``01_xy_game_exercises.ipynb`` (a name without the suffix gets ``_exercises`` added)."""
-    stem = solution_name.removesuffix(SOLUTION_SUFFIX).removesuffix(".ipynb")
-    return stem + EXERCISE_SUFFIX
-
-
 def render_exercises(solutions: str | os.PathLike) -> dict[str, str]:
-    """The text of every exercise notebook for the ``*.ipynb`` in ``solutions``, by its file
-    name (:func:`exercise_name`).
+    """The text of every exercise notebook for the ``*.ipynb`` in ``solutions``, by file name
+    (an exercise notebook has its solution's name).
 
     Raises:
         FileNotFoundError: if ``solutions`` holds no notebook.
@@ -133,7 +123,7 @@ def render_exercises(solutions: str | os.PathLike) -> dict[str, str]:
     rendered = {}
     for path in paths:
         notebook = exercise_notebook(nbformat.read(path, as_version=4), str(path))
-        rendered[exercise_name(path.name)] = nbformat.writes(notebook) + "\n"
+        rendered[path.name] = nbformat.writes(notebook) + "\n"
     return rendered
 
 
