@@ -173,6 +173,16 @@ def add_profile_option(parser: argparse.ArgumentParser, quick_alias: bool = Fals
         )
 
 
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--device`` (default ``None``: ``$GANLAB_DEVICE``, else the best available)."""
+    parser.add_argument(
+        "--device",
+        type=device,
+        default=None,
+        help="cpu, cuda, cuda:N or mps (default: $GANLAB_DEVICE, else the best available)",
+    )
+
+
 @contextlib.contextmanager
 def profile_env(profile: str | None) -> Iterator[None]:
     """Set ``$GANLAB_PROFILE`` to ``profile`` inside the block (no change for ``None``), and

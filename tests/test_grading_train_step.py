@@ -25,12 +25,18 @@ def _ns_loss(logits):
     return F.softplus(-logits).mean()
 
 
-def train_step(G, D, opt_g, opt_d, real, z_d, z_g):
-    """A correct step: D on real and detached fakes, then G with D frozen."""
+def _d_step(G, D, opt_d, real, z_d):
+    """D's update on real samples and detached fakes, as every correct step does it."""
     d_loss = _d_loss(D, real, G(z_d).detach())
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
+    return d_loss
+
+
+def train_step(G, D, opt_g, opt_d, real, z_d, z_g):
+    """A correct step: D on real and detached fakes, then G with D frozen."""
+    d_loss = _d_step(G, D, opt_d, real, z_d)
     D.requires_grad_(False)
     g_loss = _ns_loss(D(G(z_g)))
     opt_g.zero_grad()
@@ -54,10 +60,7 @@ def unfrozen_step(G, D, opt_g, opt_d, real, z_d, z_g):
 
 
 def saturating(G, D, opt_g, opt_d, real, z_d, z_g):
-    d_loss = _d_loss(D, real, G(z_d).detach())
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+    d_loss = _d_step(G, D, opt_d, real, z_d)
     g_loss = -F.softplus(D(G(z_g))).mean()  # mean log(1 − σ(l))
     opt_g.zero_grad()
     g_loss.backward()
@@ -90,10 +93,7 @@ def no_detach(G, D, opt_g, opt_d, real, z_d, z_g):
 
 
 def g_moves_d(G, D, opt_g, opt_d, real, z_d, z_g):
-    d_loss = _d_loss(D, real, G(z_d).detach())
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+    d_loss = _d_step(G, D, opt_d, real, z_d)
     g_loss = _ns_loss(D(G(z_g)))
     opt_g.zero_grad()
     g_loss.backward()
@@ -109,10 +109,7 @@ def g_first(G, D, opt_g, opt_d, real, z_d, z_g):
     g_loss.backward()
     opt_g.step()
     D.requires_grad_(True)
-    d_loss = _d_loss(D, real, G(z_d).detach())
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+    d_loss = _d_step(G, D, opt_d, real, z_d)
     return d_loss.item(), g_loss.item()
 
 
@@ -127,10 +124,7 @@ def fresh_adam(G, D, opt_g, opt_d, real, z_d, z_g):
 
 
 def left_frozen(G, D, opt_g, opt_d, real, z_d, z_g):
-    d_loss = _d_loss(D, real, G(z_d).detach())
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+    d_loss = _d_step(G, D, opt_d, real, z_d)
     D.requires_grad_(False)  # never unfrozen
     g_loss = _ns_loss(D(G(z_g)))
     opt_g.zero_grad()

@@ -227,10 +227,5 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="folder for the results and modes.png (created if missing)",
     )
-    parser.add_argument(
-        "--device",
-        type=cliargs.device,
-        default=None,
-        help="cpu, cuda, cuda:N or mps (default: $GANLAB_DEVICE, else the best available)",
-    )
+    cliargs.add_device_option(parser)
     parser.set_defaults(func=_main)

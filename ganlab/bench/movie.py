@@ -80,10 +80,5 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         "(quick: seconds).",
     )
     cliargs.add_profile_option(parser, quick_alias=True)
-    parser.add_argument(
-        "--device",
-        type=cliargs.device,
-        default=None,
-        help="cpu, cuda, cuda:N or mps (default: $GANLAB_DEVICE, else the best available)",
-    )
+    cliargs.add_device_option(parser)
     parser.set_defaults(func=_main)

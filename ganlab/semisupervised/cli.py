@@ -141,11 +141,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         help="output folder (checkpoint.pt, result.json), created if missing; a run resumes "
         "from its checkpoint there (default: a folder under runs/ named after the settings)",
     )
-    parser.add_argument(
-        "--device",
-        type=cliargs.device,
-        help="cpu, cuda, cuda:N or mps (default: $GANLAB_DEVICE, else the best available)",
-    )
+    cliargs.add_device_option(parser)
     parser.add_argument(
         "--no-progress",
         action="store_true",
